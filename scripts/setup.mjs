@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// Provisions what `npm start`, `npm test` and `npm run notebook` need beyond node_modules:
+// Debian's Jupyter packages (executing notebooks headlessly; the server with --server) and the
+// project-local tslab kernelspec in jupyter/kernels/tslab. Idempotent: a second run only checks.
+// Off Debian or without root it installs nothing and says exactly what to install.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PYTHON = '/usr/bin/python3';
+const wantServer = process.argv.includes('--server');
+const wantBrowser = process.argv.includes('--browser');
+
+const needs = [
+  { what: 'notebook execution', modules: ['nbclient', 'nbconvert', 'jupyter_client', 'nbformat'], debs: ['jupyter-nbconvert', 'jupyter-client'] },
+];
+if (wantServer) needs.push({ what: 'the notebook server', modules: ['notebook'], debs: ['jupyter-notebook'] });
+
+function log(msg) {
+  console.log(`[setup] ${msg}`);
+}
+
+function fail(msg) {
+  console.error(`[setup] ${msg}`);
+  process.exit(1);
+}
+
+function pythonHas(modules) {
+  if (!existsSync(PYTHON)) return false;
+  const r = spawnSync(PYTHON, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+function isDebian() {
+  try {
+    const osr = readFileSync('/etc/os-release', 'utf8');
+    return /^ID(_LIKE)?=.*debian/m.test(osr) && existsSync('/usr/bin/apt-get');
+  } catch {
+    return false;
+  }
+}
+
+function aptInstall(debs) {
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const cmd = `apt-get install -y --no-install-recommends ${debs.join(' ')}`;
+  if (!isDebian() || !asRoot) {
+    fail(
+      `missing: ${debs.join(', ')}.\n` +
+        (isDebian()
+          ? `  Run as root:  apt-get update && ${cmd}\n`
+          : `  This project takes Jupyter from Debian's packages. Elsewhere, install with pip into the Python at ${PYTHON}\n` +
+            `  (or edit PYTHON in scripts/setup.mjs and scripts/nb.py's caller): pip install nbclient nbconvert jupyter_client${wantServer ? ' notebook' : ''}\n`) +
+        `  See environment.md.`,
+    );
+  }
+  log(`installing Debian packages: ${debs.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...debs], { stdio: 'inherit', env });
+}
+
+const missing = needs.filter((n) => !pythonHas(n.modules));
+if (missing.length) aptInstall(missing.flatMap((n) => n.debs));
+for (const n of needs) {
+  if (!pythonHas(n.modules)) fail(`${n.what} still lacks the Python modules ${n.modules.join(', ')} in ${PYTHON} after installing; see environment.md.`);
+}
+
+if (wantBrowser && !existsSync('/usr/bin/chromium')) aptInstall(['chromium']);
+
+const kernelJson = join(root, 'jupyter', 'kernels', 'tslab', 'kernel.json');
+if (!existsSync(kernelJson)) fail(`the project kernelspec ${kernelJson} is missing (it is committed in the repository).`);
+if (!existsSync(join(root, 'node_modules', 'tslab', 'dist', 'main.js'))) fail('tslab is not installed: run `npm install` first.');
+const which = spawnSync(PYTHON, ['-m', 'jupyter', 'kernelspec', 'list', '--json'], {
+  env: { ...process.env, JUPYTER_PATH: join(root, 'jupyter') },
+  encoding: 'utf8',
+});
+if (which.status !== 0 || !which.stdout.includes(join(root, 'jupyter', 'kernels', 'tslab'))) {
+  fail(`Jupyter does not see the project kernelspec under ${join(root, 'jupyter')}:\n${which.stderr || which.stdout}`);
+}
+log(`ok: Jupyter (${PYTHON}) and the tslab kernelspec in jupyter/kernels/tslab`);
