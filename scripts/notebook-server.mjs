@@ -9,6 +9,6 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = { ...process.env, JUPYTER_PATH: [join(root, 'jupyter'), process.env.JUPYTER_PATH].filter(Boolean).join(delimiter) };
 const args = ['-m', 'notebook', '--ip=127.0.0.1', '--no-browser', `--notebook-dir=${join(root, 'notebooks')}`, ...process.argv.slice(2)];
-const child = spawn('/usr/bin/python3', args, { cwd: root, env, stdio: 'inherit' });
+const child = spawn(process.env.RNNC_PYTHON || '/usr/bin/python3', args, { cwd: root, env, stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code) => process.exit(code ?? 0));

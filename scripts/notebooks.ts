@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '..');
-export const PYTHON = '/usr/bin/python3';
+export const PYTHON = process.env.RNNC_PYTHON || '/usr/bin/python3';
 
 /** The notebooks of the course, in order. */
 export function listNotebooks(): string[] {

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PYTHON = '/usr/bin/python3';
+const PYTHON = process.env.RNNC_PYTHON || '/usr/bin/python3';
 const wantServer = process.argv.includes('--server');
 const wantBrowser = process.argv.includes('--browser');
 
@@ -50,8 +50,9 @@ function aptInstall(debs) {
       `missing: ${debs.join(', ')}.\n` +
         (isDebian()
           ? `  Run as root:  apt-get update && ${cmd}\n`
-          : `  This project takes Jupyter from Debian's packages. Elsewhere, install with pip into the Python at ${PYTHON}\n` +
-            `  (or edit PYTHON in scripts/setup.mjs and scripts/nb.py's caller): pip install nbclient nbconvert jupyter_client${wantServer ? ' notebook' : ''}\n`) +
+          : `  This project takes Jupyter from Debian's packages. Elsewhere install it with pip:\n` +
+            `    python3 -m pip install nbclient nbconvert jupyter_client${wantServer ? ' notebook' : ''}\n` +
+            `  and point the project at that interpreter: export RNNC_PYTHON=$(which python3)\n`) +
         `  See environment.md.`,
     );
   }
