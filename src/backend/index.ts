@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { installFastWasmMatMul } from './wasm-matmul';
 
 export { tf };
+export { installFastWasmMatMul, isFastWasmMatMulActive, FAST_WASM_MATMUL_KERNELS } from './wasm-matmul';
 
 /** Names of the back ends the project knows how to load. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -103,7 +104,9 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     requested = parseBackendName(process.env[BACKEND_ENV_VAR] as string, BACKEND_ENV_VAR);
     reason = 'environment';
   }
-  if (current && (requested === undefined || requested === current.name) && current.fastWasmMatMul === fastWasmMatMul) {
+  if (current && (requested === undefined || requested === current.name)) {
+    // Idempotent; also re-syncs the state when a benchmark or test toggled the fix directly.
+    if (current.name === 'wasm') current.fastWasmMatMul = installFastWasmMatMul(fastWasmMatMul);
     return current;
   }
   const skipped: BackendInfo['skipped'] = [];
