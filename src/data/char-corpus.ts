@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { deriveSeed, permutation } from '../utils';
+import { deriveSeed, permutation } from '../utils/index';
 import { checkBoolean, checkNonNegativeInteger, checkOpenFraction, checkPositiveInteger, checkSeed, checkString } from './checks';
 import { packageDir, packageVersion } from './package-dir';
 import { SplitName } from './split';

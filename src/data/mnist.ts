@@ -3,7 +3,7 @@
  * the classic benchmark for recurrent classifiers.
  */
 import * as path from 'path';
-import { deriveSeed, permutation } from '../utils';
+import { deriveSeed, permutation } from '../utils/index';
 import { checkNonNegativeInteger, checkSeed, checkString } from './checks';
 import { IdxArray, readIdx } from './idx';
 import { packageDir, packageVersion } from './package-dir';

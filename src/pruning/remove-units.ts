@@ -18,7 +18,7 @@
  * `lnStructured` zeroes all of a unit's weights, which satisfies both conditions.
  */
 import * as tf from '@tensorflow/tfjs';
-import { layerWeights } from '../core';
+import { layerWeights } from '../core/index';
 import { amountToCount, checkAmount } from './amount';
 import { smallestMagnitudes } from './mask';
 import { checkNorm, scoresOf, type UnitNorm } from './structured';

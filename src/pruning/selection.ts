@@ -4,7 +4,7 @@
  * activation, so they are pruned only when asked for.
  */
 import * as tf from '@tensorflow/tfjs';
-import { modelWeights, WEIGHT_ROLES, type WeightRef, type WeightRole } from '../core';
+import { modelWeights, WEIGHT_ROLES, type WeightRef, type WeightRole } from '../core/index';
 
 /** Roles pruned when none are given. */
 export const DEFAULT_PRUNED_ROLES: readonly WeightRole[] = ['kernel', 'recurrentKernel'];

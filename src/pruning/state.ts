@@ -9,7 +9,7 @@
  * has at most one state, found again by every pruning call, so successive calls compose.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WeightRef, WeightRole } from '../core';
+import type { WeightRef, WeightRole } from '../core/index';
 
 interface MaskEntry {
   ref: WeightRef;

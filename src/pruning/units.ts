@@ -10,7 +10,7 @@
  * Entry (j, g*u + j) of the recurrent kernel is both in row j and in column g*u + j; it is listed once.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cellTypeOf, GATES, layerWeights, type CellType, type WeightRef } from '../core';
+import { cellTypeOf, GATES, layerWeights, type CellType, type WeightRef } from '../core/index';
 
 /** Layers that pass features through unchanged in number, so the next layer's rows still match units. */
 export const PASSTHROUGH_LAYERS: readonly string[] = [

@@ -5,7 +5,7 @@
  * target sparsity of the whole tensor (the way tfmot's schedules express it).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WeightRef } from '../core';
+import type { WeightRef } from '../core/index';
 import { amountToCount, checkAmount, roundHalfEven } from './amount';
 import { checkThreshold, computeMask, thresholdMask } from './mask';
 import { selectWeights, type WeightSelection } from './selection';

@@ -4,7 +4,7 @@
  * float32 on the rounded values.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WeightRole } from '../core';
+import type { WeightRole } from '../core/index';
 import { roundToFloat16 } from './float16';
 import type { Float16Overflow } from './float16';
 import { checkModel, cloneModel, selectWeights, weightName } from './model';

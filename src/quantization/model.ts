@@ -4,8 +4,8 @@
  * exactly what an integer implementation with the same codes and scales would store.
  */
 import * as tf from '@tensorflow/tfjs';
-import { modelWeights } from '../core';
-import type { WeightRef, WeightRole } from '../core';
+import { modelWeights } from '../core/index';
+import type { WeightRef, WeightRole } from '../core/index';
 import { resolveQuantizeOptions } from './options';
 import type { QuantizeOptions, ResolvedQuantizeOptions } from './options';
 import { maxAbsError, quantizeTensor } from './quantize';

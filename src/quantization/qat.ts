@@ -15,7 +15,7 @@
  *   update: the change the optimizer made to each quantized variable is moved onto its shadow.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WeightRef } from '../core';
+import type { WeightRef } from '../core/index';
 import { channelAxisFor, checkModel, quantizeWeight, resolveModelOptions, summarizeQuantization, weightName } from './model';
 import type { QuantizeModelOptions, QuantizeModelReport } from './model';
 import { quantizeTensor } from './quantize';

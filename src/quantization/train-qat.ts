@@ -3,7 +3,7 @@
  * over {@link createQatState}, for when no other training loop is at hand.
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed, permutation } from '../utils';
+import { deriveSeed, permutation } from '../utils/index';
 import { checkModel } from './model';
 import type { QuantizeModelReport } from './model';
 import { createQatState } from './qat';

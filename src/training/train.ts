@@ -1,0 +1,162 @@
+/**
+ * The training loop. It is our own rather than `model.fit` so that it is deterministic (seeded
+ * shuffles, batches built from the typed arrays in a fixed order) and hookable after every
+ * optimizer step, which pruning (re-applying masks) and quantisation-aware training need.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { SequenceDataset } from '../data/types';
+import { deriveSeed, permutation } from '../utils/random';
+import { checkDatasetShapes, checkModelFitsDataset, makeBatch } from './batches';
+import { evaluateSplit } from './evaluate';
+import { clipByGlobalNorm, finishMetric, metricNameOf, metricSum, taskLoss } from './losses';
+import { resolveTrainSettings } from './options';
+import { progressReporter } from './progress';
+import { ensureSegmentSumKernel } from './segment-sum-kernel';
+import type { EpochLogs, History, TrainOptions } from './types';
+
+function now(): number {
+  return performance.now() / 1000;
+}
+
+/** Copies of variable values, to put back the best epoch's weights. */
+class Snapshot {
+  private values: tf.Tensor[] = [];
+
+  constructor(private readonly variables: tf.Variable[]) {}
+
+  take(): void {
+    this.dispose();
+    // Owned by this snapshot until the next take() or dispose().
+    this.values = this.variables.map((v) => tf.clone(v));
+  }
+
+  restore(): void {
+    this.variables.forEach((v, i) => v.assign(this.values[i]));
+  }
+
+  dispose(): void {
+    tf.dispose(this.values);
+    this.values = [];
+  }
+}
+
+/**
+ * Trains a model on a dataset's training split, validating after each epoch.
+ *
+ * Each epoch visits the training sequences in the order `permutation(n, deriveSeed(seed,
+ * 'shuffle-epoch-<k>'))`, in batches of `batchSize` (the last one smaller), takes one optimizer
+ * step per batch on the task loss (softmax cross-entropy from logits, or MSE for forecasting) or
+ * on `lossFn`, optionally after clipping the gradients' global norm, then calls `onBatchEnd`.
+ * The same seed, model and data give bit-identical weights on a given back end.
+ *
+ * @example
+ * const history = await train(model, dataset, { numEpochs: 5, batchSize: 64, learningRate: 2e-3 });
+ * console.log(history.epochs.at(-1)?.valMetric);
+ * @param model A model whose shapes fit the dataset (see `buildModelFor`); updated in place.
+ * @param dataset The dataset.
+ * @param options See {@link TrainOptions}.
+ * @returns The per-epoch history.
+ * @throws TypeError / RangeError for bad options, a malformed dataset, a model that does not fit
+ *   the dataset, or no trainable variables; nothing is changed then.
+ */
+export async function train(model: tf.LayersModel, dataset: SequenceDataset, options: TrainOptions = {}): Promise<History> {
+  const settings = resolveTrainSettings(dataset, options);
+  checkDatasetShapes(dataset);
+  checkModelFitsDataset(model, dataset);
+  const { numEpochs, batchSize, learningRate, clipNorm, seed, shuffle, patience, restoreBestWeights, validationBatchSize } = settings;
+  const { onBatchEnd, onEpochEnd, lossFn } = options;
+  const n = dataset.train.size;
+  if (n === 0) throw new RangeError('dataset.train must hold at least one sequence, got size 0');
+  const variables = (options.trainableVariables ?? model.trainableWeights.map((w) => w.read() as tf.Variable)).filter((v) => v.trainable);
+  if (variables.length === 0) throw new RangeError('train needs at least one trainable variable, got 0');
+  if (patience !== null && dataset.validation.size === 0) {
+    throw new RangeError(`patience needs a non-empty validation split, got dataset.validation.size 0`);
+  }
+
+  ensureSegmentSumKernel();
+  const report = progressReporter(options.progress ?? 'auto');
+  const metricName = metricNameOf(dataset.task);
+  const validate = dataset.validation.size > 0;
+  const ownsOptimizer = options.optimizer === undefined;
+  const optimizer = options.optimizer ?? tf.train.adam(learningRate);
+  const extra = variables.filter((v) => !model.weights.some((w) => w.read() === v));
+  const snapshot = new Snapshot([...model.weights.map((w) => w.read() as tf.Variable), ...extra]);
+
+  const history: History = { epochs: [], totalSeconds: 0, metricName, stoppedEarly: false };
+  let bestLoss = Infinity;
+  let sinceBest = 0;
+  let step = 0;
+  const start = now();
+  try {
+    for (let epoch = 0; epoch < numEpochs; epoch++) {
+      const epochStart = now();
+      const order = shuffle ? permutation(n, deriveSeed(seed, `shuffle-epoch-${epoch}`)) : Int32Array.from({ length: n }, (_, i) => i);
+      let lossSum = 0;
+      let metricTotal = 0;
+      for (let batch = 0, first = 0; first < n; batch++, first += batchSize) {
+        const indices = order.subarray(first, Math.min(n, first + batchSize));
+        const { x, y } = makeBatch(dataset, dataset.train, indices);
+        let pred: tf.Tensor | undefined;
+        let loss: number;
+        let part: number;
+        try {
+          const { value, grads } = tf.variableGrads(() => {
+            const out = model.apply(x, { training: true }) as tf.Tensor;
+            // Kept past the gradient tape's scope for the batch metric; disposed below.
+            pred = tf.keep(out);
+            return lossFn ? lossFn(y, out, { x, indices, epoch, step }) : taskLoss(dataset.task, y, out);
+          }, variables);
+          const applied = clipNorm === null ? grads : clipByGlobalNorm(grads, clipNorm);
+          optimizer.applyGradients(applied);
+          const stats = tf.tidy(() => tf.stack([value, metricSum(dataset.task, y, pred as tf.Tensor)]));
+          [loss, part] = stats.dataSync();
+          tf.dispose([value, stats, ...Object.values(grads)]);
+          if (applied !== grads) tf.dispose(Object.values(applied));
+        } finally {
+          tf.dispose([x, y]);
+          if (pred) pred.dispose();
+        }
+        lossSum += loss * indices.length;
+        metricTotal += part;
+        if (onBatchEnd) await onBatchEnd(step, { epoch, batch, step, loss, size: indices.length });
+        step++;
+      }
+      const val = validate ? evaluateSplit(model, dataset, 'validation', validationBatchSize) : { loss: NaN, metric: NaN };
+      const logs: EpochLogs = {
+        epoch,
+        loss: lossSum / n,
+        valLoss: val.loss,
+        metric: finishMetric(dataset, metricTotal, n),
+        valMetric: val.metric,
+        seconds: now() - epochStart,
+      };
+      history.epochs.push(logs);
+      const elapsed = now() - start;
+      report({ ...logs, numEpochs, metricName, elapsedSeconds: elapsed, etaSeconds: (elapsed / (epoch + 1)) * (numEpochs - epoch - 1) });
+      if (onEpochEnd) await onEpochEnd(epoch, logs);
+
+      if (validate) {
+        if (val.loss < bestLoss) {
+          bestLoss = val.loss;
+          history.bestEpoch = epoch;
+          sinceBest = 0;
+          if (patience !== null && restoreBestWeights) snapshot.take();
+        } else {
+          sinceBest++;
+        }
+        if (patience !== null && sinceBest >= patience && epoch < numEpochs - 1) {
+          history.stoppedEarly = true;
+          break;
+        }
+      }
+    }
+    if (patience !== null && restoreBestWeights && validate && history.bestEpoch !== undefined && history.bestEpoch !== history.epochs.length - 1) {
+      snapshot.restore();
+    }
+  } finally {
+    snapshot.dispose();
+    if (ownsOptimizer) optimizer.dispose();
+  }
+  history.totalSeconds = now() - start;
+  return history;
+}
