@@ -1,0 +1,2 @@
+export * from './baselines';
+export * from './measure';
