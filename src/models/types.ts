@@ -2,8 +2,10 @@
  * Names and option types shared by the model builders.
  */
 
-/** Recurrent cell kinds, named as the tfjs/Keras layer classes. */
-export type CellType = 'SimpleRNN' | 'LSTM' | 'GRU';
+import type { CellType } from '../core/weights';
+
+/** Recurrent cell kinds, named as the tfjs/Keras layer classes (defined with the weight roles). */
+export type { CellType };
 
 /** The accepted cell kinds, in the order the course introduces them. */
 export const CELL_TYPES: readonly CellType[] = ['SimpleRNN', 'LSTM', 'GRU'];

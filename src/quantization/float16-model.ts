@@ -7,11 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { WeightRole } from '../core/index';
 import { roundToFloat16 } from './float16';
 import type { Float16Overflow } from './float16';
-import { checkModel, cloneModel, selectWeights, weightName } from './model';
-import type { WeightSelection } from './model';
+import { checkModel, cloneModel, selectQuantizableWeights, weightName } from './model';
+import type { QuantizableWeightSelection } from './model';
 
 /** Options of {@link quantizeModelFloat16}. */
-export interface Float16ModelOptions extends WeightSelection {
+export interface Float16ModelOptions extends QuantizableWeightSelection {
   /**
    * See {@link Float16Options.overflow}.
    * @default 'infinity'
@@ -47,7 +47,7 @@ export function quantizeModelFloat16(
 ): { model: tf.LayersModel; report: Float16WeightReport[] } {
   checkModel(model);
   const { roles = [...DEFAULT_FLOAT16_ROLES], layers, overflow = 'infinity' } = options;
-  const refs = selectWeights(model, { roles, layers });
+  const refs = selectQuantizableWeights(model, { roles, layers });
   const rounded = refs.map((ref) => {
     const original = ref.variable.read().dataSync() as Float32Array;
     return { ref, original, values: roundToFloat16(original, { overflow }) };

@@ -15,7 +15,7 @@ import type { QuantizedTensor } from './quantize';
 export const DEFAULT_QUANTIZED_ROLES: readonly WeightRole[] = ['kernel', 'recurrentKernel', 'embeddings'];
 
 /** Which weights of a model to compress. */
-export interface WeightSelection {
+export interface QuantizableWeightSelection {
   /**
    * Weight roles to compress; add `'bias'` to quantize biases too.
    * @default ['kernel', 'recurrentKernel', 'embeddings']
@@ -33,7 +33,7 @@ export interface WeightSelection {
  * output column, i.e. per unit per gate) for kernels and biases and axis 0 (one scale per token)
  * for embeddings.
  */
-export interface QuantizeModelOptions extends QuantizeOptions, WeightSelection {}
+export interface QuantizeModelOptions extends QuantizeOptions, QuantizableWeightSelection {}
 
 /** What happened to one weight. */
 export interface QuantizedWeightReport {
@@ -102,13 +102,13 @@ export function checkModel(model: unknown): asserts model is tf.LayersModel {
 /**
  * The weights a selection names, with defaults applied.
  *
- * @example selectWeights(model, { roles: ['recurrentKernel'] })
+ * @example selectQuantizableWeights(model, { roles: ['recurrentKernel'] })
  * @param model A layers model.
  * @param selection Roles and layers.
  * @returns The matching weights, in layer order.
  * @throws RangeError when a role or layer name is unknown.
  */
-export function selectWeights(model: tf.LayersModel, selection: WeightSelection = {}): WeightRef[] {
+export function selectQuantizableWeights(model: tf.LayersModel, selection: QuantizableWeightSelection = {}): WeightRef[] {
   const { roles = [...DEFAULT_QUANTIZED_ROLES], layers } = selection;
   if (!Array.isArray(roles)) throw new TypeError(`roles must be an array, got ${typeof roles}`);
   if (layers !== undefined && !Array.isArray(layers)) throw new TypeError(`layers must be an array, got ${typeof layers}`);
@@ -219,7 +219,7 @@ export function resolveModelOptions(
 ): { resolved: QuantizeModelReport['options']; refs: WeightRef[] } {
   checkModel(model);
   const base = resolveQuantizeOptions(options);
-  const refs = selectWeights(model, options);
+  const refs = selectQuantizableWeights(model, options);
   const roles = options.roles ?? [...DEFAULT_QUANTIZED_ROLES];
   return { resolved: { ...base, roles, layers: options.layers ?? null }, refs };
 }

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { toFloat16 } from './float16';
 import { DEFAULT_FLOAT16_ROLES } from './float16-model';
-import { checkModel, quantizeWeight, resolveModelOptions, selectWeights, summarizeQuantization, weightName } from './model';
+import { checkModel, quantizeWeight, resolveModelOptions, selectQuantizableWeights, summarizeQuantization, weightName } from './model';
 import type { QuantizeModelOptions, QuantizeModelReport, QuantizedWeightReport } from './model';
 import { encodeSidecar } from './sidecar';
 import type { SidecarManifest } from './sidecar';
@@ -136,7 +136,7 @@ function artifactsOf(model: tf.LayersModel, weightSpecs: tf.io.WeightsManifestEn
 }
 
 function encodeFloat16(model: tf.LayersModel, options: EncodeQuantizedOptions): EncodedQuantizedModel {
-  const refs = selectWeights(model, { roles: options.roles ?? [...DEFAULT_FLOAT16_ROLES], layers: options.layers });
+  const refs = selectQuantizableWeights(model, { roles: options.roles ?? [...DEFAULT_FLOAT16_ROLES], layers: options.layers });
   const selected = new Set(refs.map(weightName));
   const specs: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];

@@ -23,10 +23,9 @@ const recorded: Headline[] = [];
  * @param label What the number is.
  * @param value The number (or a short string).
  * @param unit Its unit, if any.
- * @returns All headlines recorded so far in this process.
  * @throws TypeError when the label is empty or the value is a non-finite number.
  */
-export function recordHeadline(label: string, value: number | string, unit?: string): Headline[] {
+export function recordHeadline(label: string, value: number | string, unit?: string): void {
   if (typeof label !== 'string' || label.trim() === '') throw new TypeError(`label must be a non-empty string, got ${JSON.stringify(label)}`);
   if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`value must be a finite number or a string, got ${value}`);
   const i = recorded.findIndex((h) => h.label === label);
@@ -39,5 +38,14 @@ export function recordHeadline(label: string, value: number | string, unit?: str
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `${notebook}.json`), JSON.stringify(recorded, null, 2));
   }
+}
+
+/**
+ * The headlines recorded so far in this process.
+ *
+ * @example recordedHeadlines().length
+ * @returns A copy of the list.
+ */
+export function recordedHeadlines(): Headline[] {
   return recorded.slice();
 }

@@ -5,11 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SequenceDataset, Split } from '../data/types';
 
-/** The split names of a dataset. */
-export type SplitName = 'train' | 'validation' | 'test';
-
-/** The accepted split names. */
-export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test'];
+import { SPLIT_NAMES } from '../data/split';
+import type { SplitName } from '../data/split';
 
 /**
  * Target values per sequence: 1 class index, `timeSteps` next-character ids, or `horizon` values.

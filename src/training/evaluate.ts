@@ -4,8 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ClassificationDataset, ForecastingDataset, LanguageModelDataset, SequenceDataset } from '../data/types';
 import { checkOneOf, checkPositiveInteger } from '../models/checks';
-import { checkDatasetShapes, checkModelFitsDataset, makeBatch, SPLIT_NAMES, targetsPerSequence } from './batches';
-import type { SplitName } from './batches';
+import { checkDatasetShapes, checkModelFitsDataset, makeBatch, targetsPerSequence } from './batches';
+import { SPLIT_NAMES } from '../data/split';
+import type { SplitName } from '../data/split';
 
 /** Metrics of a classifier. */
 export interface ClassificationMetrics {
