@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { fileLoadHandler, fileSaveHandler, MODEL_JSON, WEIGHTS_BIN } from '../models/io';
 import { checkModel } from './model';
 import type { QuantizeModelReport } from './model';
 import type { QuantizedTensor } from './quantize';
@@ -16,8 +17,8 @@ import type { EncodeQuantizedOptions } from './tfjs-format';
 
 /** File names inside a saved folder. */
 export const QUANTIZED_FILES = {
-  modelJson: 'model.json',
-  weights: 'group1-shard1of1.bin',
+  modelJson: MODEL_JSON,
+  weights: WEIGHTS_BIN,
   sidecarJson: 'quantization.json',
   sidecarBin: 'quantization.bin',
 } as const;
@@ -26,10 +27,9 @@ function checkDir(dir: unknown): asserts dir is string {
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`dir must be a non-empty path string, got ${JSON.stringify(dir)}`);
 }
 
-const toArrayBuffer = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-
 /**
- * A tfjs IOHandler that saves to and loads from a folder: `model.json` plus one weights file.
+ * A tfjs IOHandler that saves to and loads from a folder: `model.json` plus one weights file, the
+ * same files as the model cache writes (`src/models/io.ts`).
  *
  * @example
  * await model.save(directoryHandler('out/lstm'));
@@ -40,44 +40,7 @@ const toArrayBuffer = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b
  */
 export function directoryHandler(dir: string): tf.io.IOHandler {
   checkDir(dir);
-  return {
-    save: async (artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
-      if (artifacts.modelTopology instanceof ArrayBuffer) throw new TypeError('directoryHandler saves JSON (layers) topologies only');
-      const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      const modelJson: tf.io.ModelJSON = {
-        modelTopology: artifacts.modelTopology as object,
-        format: artifacts.format ?? 'layers-model',
-        generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-        convertedBy: artifacts.convertedBy ?? null,
-        weightsManifest: [{ paths: [QUANTIZED_FILES.weights], weights: artifacts.weightSpecs ?? [] }],
-      };
-      if (artifacts.trainingConfig) modelJson.trainingConfig = artifacts.trainingConfig;
-      await fs.mkdir(dir, { recursive: true });
-      await fs.writeFile(path.join(dir, QUANTIZED_FILES.weights), Buffer.from(weightData));
-      await fs.writeFile(path.join(dir, QUANTIZED_FILES.modelJson), JSON.stringify(modelJson));
-      return {
-        modelArtifactsInfo: {
-          dateSaved: new Date(),
-          modelTopologyType: 'JSON',
-          modelTopologyBytes: Buffer.byteLength(JSON.stringify(modelJson.modelTopology)),
-          weightSpecsBytes: Buffer.byteLength(JSON.stringify(modelJson.weightsManifest)),
-          weightDataBytes: weightData.byteLength,
-        },
-      };
-    },
-    load: async (): Promise<tf.io.ModelArtifacts> => {
-      const modelJson = JSON.parse(await fs.readFile(path.join(dir, QUANTIZED_FILES.modelJson), 'utf8')) as tf.io.ModelJSON;
-      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
-        const specs: tf.io.WeightsManifestEntry[] = [];
-        const buffers: ArrayBuffer[] = [];
-        for (const group of manifest) {
-          specs.push(...group.weights);
-          for (const p of group.paths) buffers.push(toArrayBuffer(await fs.readFile(path.join(dir, p))));
-        }
-        return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
-      });
-    },
-  };
+  return { save: fileSaveHandler(dir).save, load: fileLoadHandler(dir).load };
 }
 
 /** Result of {@link saveQuantizedModel}: real byte sizes of the files written. */
