@@ -2,46 +2,21 @@
  * Dense float storage: every weight as an IEEE 754 single (4 bytes) or half (2 bytes) float,
  * after the tensor header. Half floats round to nearest, ties to even, as hardware converters do.
  */
+import { float16Bits, float16Value } from '../quantization/float16';
 import { ByteReader, ByteWriter } from './bits';
 import { checkShape, checkValues, readTensorHeader, sizeOf, tensorHeaderBytes, writeTensorHeader } from './header';
 import { DecodedTensor, EncodedTensor } from './types';
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
 /**
  * The IEEE 754 half-precision bit pattern nearest to a number (round to nearest, ties to even;
- * overflow gives infinity, NaN stays NaN).
+ * overflow gives infinity, NaN stays NaN). The conversion itself lives with float16 quantization.
  *
  * @example float32ToHalfBits(1) // 0x3c00
  * @param value Any number; it is first rounded to float32.
  * @returns The 16-bit pattern as an integer in [0, 65535].
  */
 export function float32ToHalfBits(value: number): number {
-  f32[0] = value;
-  const u = u32[0];
-  const sign = (u >>> 16) & 0x8000;
-  const exp = (u >>> 23) & 0xff;
-  const mant = u & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 | (mant >>> 13) : 0);
-  const e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    // Below 2^-25 even the tie rounds to zero (to even).
-    if (e < -10) return sign;
-    const m = mant | 0x800000;
-    const shift = 14 - e;
-    let half = m >>> shift;
-    const rest = m & ((1 << shift) - 1);
-    const midpoint = 1 << (shift - 1);
-    if (rest > midpoint || (rest === midpoint && (half & 1) === 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  // A carry out of the mantissa correctly bumps the exponent, up to infinity.
-  if (rest > 0x1000 || (rest === 0x1000 && (half & 1) === 1)) half++;
-  return sign | half;
+  return float16Bits(value);
 }
 
 /**
@@ -52,12 +27,7 @@ export function float32ToHalfBits(value: number): number {
  * @returns Its value (exactly representable in float32).
  */
 export function halfBitsToFloat32(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >>> 10) & 0x1f;
-  const mant = bits & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 31) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+  return float16Value(bits);
 }
 
 /**
