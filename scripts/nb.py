@@ -24,8 +24,12 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(
 )
 
 
-def report_failure(nb, exc):
-    """Prints the failing cell's source, its stderr and the error, found in the partial notebook."""
+def report_failure(nb, exc, last_started):
+    """Prints the failing cell's source, its stderr and the error, found in the partial notebook.
+
+    The failing cell is the one holding an error output; when tslab reported the failure only on
+    stderr (no error output), it is the last cell that started executing.
+    """
     failing = None
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -33,12 +37,14 @@ def report_failure(nb, exc):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 failing = (index, cell)
+    if failing is None and last_started is not None:
+        failing = (last_started, nb.cells[last_started])
     print("=" * 78, file=sys.stderr)
     if failing is None:
         print(f"notebook failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return
     index, cell = failing
-    print(f"cell {index} failed. Its source:", file=sys.stderr)
+    print(f"cell {index} (counting from 0, markdown included) failed. Its source:", file=sys.stderr)
     print("-" * 78, file=sys.stderr)
     print(cell.source, file=sys.stderr)
     print("-" * 78, file=sys.stderr)
@@ -83,12 +89,18 @@ def main():
         allow_errors=False,
         resources={"metadata": {"path": ROOT}},
     )
+    last_started = {"index": None}
+
+    def on_cell_start(cell, cell_index, **kwargs):
+        last_started["index"] = cell_index
+
+    client.on_cell_start = on_cell_start
     started = time.time()
     status = 0
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-        report_failure(nb, exc)
+        report_failure(nb, exc, last_started["index"])
         status = 1
     except RuntimeError as exc:
         print(f"the tslab kernel did not start: {exc}", file=sys.stderr)
