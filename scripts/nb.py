@@ -62,12 +62,15 @@ def report_failure(nb, exc, last_started):
 def render_html(nb, html_path):
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="classic")
-    # MathJax from Debian's libjs-mathjax when present, so formulas render without a network.
+    # The lab template: Debian's nbconvert ships an empty stylesheet for the classic one.
+    exporter = HTMLExporter(template_name="lab")
+    # MathJax from Debian's libjs-mathjax, so formulas render without a network. CommonHTML output:
+    # the HTML-CSS output probes a font at about:blank, which Chromium refuses on file:// pages.
     local_mathjax = "/usr/share/javascript/mathjax/MathJax.js"
     if os.path.exists(local_mathjax):
-        exporter.mathjax_url = "file://" + local_mathjax + "?config=TeX-AMS_HTML"
-    body, _ = exporter.from_notebook_node(nb)
+        exporter.mathjax_url = "file://" + local_mathjax + "?config=TeX-AMS_CHTML-full,Safe"
+    name = os.path.splitext(os.path.basename(html_path))[0]
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
     with open(html_path, "w", encoding="utf-8") as fh:
         fh.write(body)
 

@@ -15,6 +15,8 @@ const wantBrowser = process.argv.includes('--browser');
 
 const needs = [
   { what: 'notebook execution', modules: ['nbclient', 'nbconvert', 'jupyter_client', 'nbformat'], debs: ['jupyter-nbconvert', 'jupyter-client'] },
+  // MathJax and RequireJS files that the exported HTML loads from file:///usr/share/javascript/.
+  { what: 'offline HTML', files: ['/usr/share/javascript/mathjax/MathJax.js', '/usr/share/javascript/requirejs/require.min.js'], debs: ['libjs-mathjax', 'libjs-requirejs'] },
 ];
 if (wantServer) needs.push({ what: 'the notebook server', modules: ['notebook'], debs: ['jupyter-notebook'] });
 
@@ -62,13 +64,14 @@ function aptInstall(debs) {
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...debs], { stdio: 'inherit', env });
 }
 
-const missing = needs.filter((n) => !pythonHas(n.modules));
+const present = (n) => (n.modules ? pythonHas(n.modules) : n.files.every((f) => existsSync(f)));
+const missing = needs.filter((n) => !present(n));
 if (missing.length) aptInstall(missing.flatMap((n) => n.debs));
 for (const n of needs) {
-  if (!pythonHas(n.modules)) fail(`${n.what} still lacks the Python modules ${n.modules.join(', ')} in ${PYTHON} after installing; see environment.md.`);
+  if (!present(n)) fail(`${n.what} still lacks ${n.modules ? `the Python modules ${n.modules.join(', ')} in ${PYTHON}` : n.files.join(', ')} after installing; see environment.md.`);
 }
 
-if (wantBrowser && !existsSync('/usr/bin/chromium')) aptInstall(['chromium']);
+if (wantBrowser && !existsSync('/usr/bin/chromium')) aptInstall(['chromium', 'fonts-wqy-microhei']);
 
 const kernelJson = join(root, 'jupyter', 'kernels', 'tslab', 'kernel.json');
 if (!existsSync(kernelJson)) fail(`the project kernelspec ${kernelJson} is missing (it is committed in the repository).`);

@@ -65,7 +65,8 @@ export function tableHtml(rows: RowsInput, options: TableOptions = {}): string {
   const { title, digits = 4 } = options;
   const recs = toRecords(rows);
   const columns = recs.length ? Object.keys(recs[0]) : [];
-  const head = `<tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
+  const firstNumeric = (c: string): boolean => typeof recs[0]?.[c] === 'number';
+  const head = `<tr>${columns.map((c) => `<th style="text-align:${firstNumeric(c) ? 'right' : 'left'}">${escapeHtml(c)}</th>`).join('')}</tr>`;
   const body = recs
     .map((r) => `<tr>${columns.map((c) => `<td style="text-align:${typeof r[c] === 'number' ? 'right' : 'left'}">${escapeHtml(formatCell(r[c], digits))}</td>`).join('')}</tr>`)
     .join('');
