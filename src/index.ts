@@ -14,6 +14,7 @@ export * from './distillation/index';
 export * from './lowrank/index';
 export * from './metrics/index';
 export * from './encoding/index';
+export * from './export/index';
 export * from './plots/index';
 export * from './report/index';
 export * from './experiments/index';
