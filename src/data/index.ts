@@ -14,3 +14,4 @@ export * from './seattle-weather';
 export * from './split';
 export * from './tensors';
 export { packageDir, packageVersion } from './package-dir';
+export * from './subset';

@@ -12,3 +12,4 @@ export type { RecurrentLayerOptions } from './recurrent';
 export * from './inspect';
 export * from './predict';
 export * from './io';
+export * from './clone';

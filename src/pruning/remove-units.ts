@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { layerWeights } from '../core/index';
+import { rebuildFromConfig } from '../models/clone';
 import { amountToCount, checkAmount } from './amount';
 import { smallestMagnitudes } from './mask';
 import { checkNorm, scoresOf, type UnitNorm } from './structured';
@@ -121,11 +122,8 @@ function rebuiltFromConfig(model: tf.LayersModel, units: Map<string, number>): t
     const n = units.get(layer.name ?? layer.config.name);
     if (n !== undefined) layer.config.units = n;
   }
-  const dict = config as unknown as tf.serialization.ConfigDict;
-  // fastWeightInit: every weight is overwritten below, so initialisers need not run.
-  return model instanceof tf.Sequential
-    ? tf.Sequential.fromConfig<tf.Sequential>(tf.Sequential, dict, {}, true)
-    : tf.LayersModel.fromConfig<tf.LayersModel>(tf.LayersModel, dict, {}, true);
+  // Every weight is overwritten below, so initialisers need not run.
+  return rebuildFromConfig(model, config);
 }
 
 function copyWeights(source: tf.LayersModel, target: tf.LayersModel, layouts: Map<string, UnitLayout>, kept: Map<string, number[]>): void {

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { WeightRole } from '../core/index';
 import { roundToFloat16 } from './float16';
 import type { Float16Overflow } from './float16';
-import { checkModel, cloneModel, selectQuantizableWeights, weightName } from './model';
+import { cloneModel } from '../models/clone';
+import { checkModel, selectQuantizableWeights, weightName } from './model';
 import type { QuantizableWeightSelection } from './model';
 
 /** Options of {@link quantizeModelFloat16}. */

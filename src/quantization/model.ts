@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { modelWeights } from '../core/index';
+import { cloneModel } from '../models/clone';
 import type { WeightRef, WeightRole } from '../core/index';
 import { resolveQuantizeOptions } from './options';
 import type { QuantizeOptions, ResolvedQuantizeOptions } from './options';
@@ -65,25 +66,6 @@ export interface QuantizeModelReport {
    * for the affine scheme, one int32 zero point) per channel, the other weights as float32.
    */
   quantizedBytes: number;
-}
-
-/**
- * Copies a layers model: same architecture (from its config), same layer names, fresh variables
- * holding the same values.
- *
- * @example const copy = cloneModel(model); // caller disposes copy
- * @param model A Sequential or functional layers model of built-in layers.
- * @returns The copy, owned by the caller.
- * @throws TypeError when model is not a tf.LayersModel.
- */
-export function cloneModel(model: tf.LayersModel): tf.LayersModel {
-  checkModel(model);
-  const ctor = model.constructor as unknown as {
-    fromConfig(cls: unknown, config: tf.serialization.ConfigDict): tf.LayersModel;
-  };
-  const copy = ctor.fromConfig(ctor, model.getConfig() as unknown as tf.serialization.ConfigDict);
-  copy.setWeights(model.getWeights());
-  return copy;
 }
 
 /**
