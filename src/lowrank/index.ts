@@ -8,3 +8,4 @@ export * from './factor';
 export * from './lowrank-rnn';
 export * from './plan';
 export * from './factorize-model';
+export * from './macs';

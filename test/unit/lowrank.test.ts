@@ -388,3 +388,20 @@ describe('LowRankRNN and factorizeModel', () => {
     model.dispose();
   });
 });
+
+describe('multiply-accumulates of a factorised layer', () => {
+  it('counts m·r + r·n per factorised matrix and step, fewer than the dense layer', async () => {
+    const { countMacs } = await import('../../src/metrics/macs');
+    const { lowRankRNN } = await import('../../src/lowrank/lowrank-rnn');
+    await import('../../src/lowrank/macs');
+    // LSTM cell, 3 inputs, 4 units (16 gate columns), kernel rank 2, recurrent rank 1, 5 steps:
+    // kernel 3·2 + 2·16 = 38, recurrent 4·1 + 1·16 = 20, so 58 per step and 290 per sequence.
+    const model = tf.sequential({ layers: [lowRankRNN({ cellType: 'LSTM', units: 4, kernelRank: 2, recurrentRank: 1, inputShape: [5, 3], seed: 1 } as never)] });
+    const report = countMacs(model);
+    const layer = report.layers.find((l) => l.className === 'LowRankRNN');
+    assert.ok(layer, 'the LowRankRNN layer must be counted');
+    assert.equal(layer!.macsPerCall, 58);
+    assert.equal(layer!.macsPerSequence, 290);
+    model.dispose();
+  });
+});
