@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GATES, type CellType } from '../core/weights';
-import { sliceSplit } from '../data/split';
+import { subsetDataset } from '../data/subset';
 import type { SequenceDataset } from '../data/types';
 import { countParameters } from '../metrics/counts';
 import { cloneModel } from '../models/clone';
@@ -15,35 +15,13 @@ import { pruneToSparsity, checkSparsity, type PruningScope } from '../pruning/un
 import { selectWeights, type WeightSelection } from '../pruning/selection';
 import { evaluate, type Metrics } from '../training/evaluate';
 
-/** How many sequences to keep per split; a split left out keeps all its sequences. */
-export interface SplitSizes {
-  train?: number;
-  validation?: number;
-  test?: number;
-}
+import type { SubsetSizes } from '../data/subset';
 
-/**
- * A shallow copy of a dataset whose splits hold only their first sequences (views, no copy of the
- * data). The loaders already shuffle training and validation sequences with a seed, so the first
- * n are a seeded random sample; used to fine-tune on a subset and to evaluate sweeps on a fixed
- * subset of the test split.
- *
- * @example const small = limitSplits(mnist, { train: 4096, test: 2000 }); small.test.size // 2000
- * @param dataset The dataset.
- * @param sizes Sequences to keep per split; sizes above a split's size keep the whole split.
- * @returns The copy; its typed arrays share memory with the original.
- * @throws RangeError when a size is not a non-negative integer.
- */
-export function limitSplits<T extends SequenceDataset>(dataset: T, sizes: SplitSizes): T {
-  const copy = { ...dataset };
-  for (const split of ['train', 'validation', 'test'] as const) {
-    const size = sizes[split];
-    if (size === undefined) continue;
-    if (!Number.isInteger(size) || size < 0) throw new RangeError(`sizes.${split} must be a non-negative integer, got ${size}`);
-    copy[split] = sliceSplit(split, dataset, 0, Math.min(size, dataset[split].size));
-  }
-  return copy;
-}
+/** How many sequences to keep per split; a split left out keeps all its sequences. */
+export type SplitSizes = SubsetSizes;
+
+/** The first sequences of each split (see `subsetDataset` in src/data/subset.ts), under this notebook's name. */
+export const limitSplits = subsetDataset;
 
 /**
  * The threshold θ whose rule "w = 0 when |w| < θ" zeroes a given fraction of the values: the
