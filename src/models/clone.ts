@@ -5,6 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+function checkLayersModel(model: unknown): asserts model is tf.LayersModel {
+  if (!(model instanceof tf.LayersModel)) {
+    throw new TypeError(`model must be a tf.LayersModel, got ${model === null ? 'null' : typeof model}`);
+  }
+}
+
 /**
  * Builds a new, untrained model of the same class from a configuration, skipping weight
  * initialisation (the caller sets every weight afterwards).
@@ -16,9 +22,7 @@ import * as tf from '@tensorflow/tfjs';
  * @throws TypeError when model is not a tf.LayersModel.
  */
 export function rebuildFromConfig(model: tf.LayersModel, config: unknown): tf.LayersModel {
-  if (!(model instanceof tf.LayersModel)) {
-    throw new TypeError(`model must be a tf.LayersModel, got ${model === null ? 'null' : typeof model}`);
-  }
+  checkLayersModel(model);
   const dict = config as tf.serialization.ConfigDict;
   return model instanceof tf.Sequential
     ? tf.Sequential.fromConfig<tf.Sequential>(tf.Sequential, dict, {}, true)
@@ -34,6 +38,7 @@ export function rebuildFromConfig(model: tf.LayersModel, config: unknown): tf.La
  * @throws TypeError when model is not a tf.LayersModel.
  */
 export function cloneModel(model: tf.LayersModel): tf.LayersModel {
+  checkLayersModel(model);
   const copy = rebuildFromConfig(model, model.getConfig());
   copy.setWeights(model.getWeights());
   return copy;
