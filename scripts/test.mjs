@@ -20,6 +20,7 @@ function walk(dir) {
 
 const order = ['unit', 'notebooks', 'browser'];
 const files = walk(join(root, 'test'))
+  .filter((f) => order.some((o) => relative(root, f).startsWith(`test/${o}/`)))
   .map((f) => relative(root, f))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort((a, b) => {
@@ -39,5 +40,15 @@ if (files.length === 0) {
   console.error(`no test file matches ${JSON.stringify(filters)}`);
   process.exit(1);
 }
-// One file at a time: the notebook and browser tests depend on order, and the machine has 2 cores.
-run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files]);
+// One group after the other, in order: the browser check reads the HTML the notebook tests write
+// (node's runner does not keep the order of the files it is given). Every group runs even when an
+// earlier one failed, so one run shows every failure; the exit status is non-zero if any failed.
+let failed = false;
+for (const group of order) {
+  const inGroup = files.filter((f) => f.startsWith(`test/${group}/`));
+  if (inGroup.length === 0) continue;
+  console.log(`\n=== test/${group}: ${inGroup.length} file(s) ===`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...inGroup], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);
