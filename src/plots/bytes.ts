@@ -2,7 +2,7 @@
  * Bytes on disk per storage format, grouped per model: where the size savings come from.
  */
 import { axis, baseLayout } from './layout';
-import { formatColor, normaliseFormat, shade, STORAGE_FORMATS, type StorageFormat } from './palette';
+import { formatColor, normaliseFormat, palette, shade, STORAGE_FORMATS, type StorageFormat } from './palette';
 import { hoverText, numberField, stringField, toRecords } from './records';
 import type { Figure, ResultRecord, RowsInput, Trace } from './types';
 
@@ -97,12 +97,22 @@ export function bytesByFormat(rows: RowsInput, options: BytesByFormatOptions = {
   const first = (label: string) => entries.find((e) => e.label === label) as Entry;
   labels.sort((a, b) => formatRank(first(a).format) - formatRank(first(b).format) || bitsOf(first(a)) - bitsOf(first(b)));
   const packed = labels.filter((l) => normaliseFormat(first(l).format) === 'packed');
+  // Formats outside the palette (e.g. 'CSR float32') get a hashed colour that can equal another
+  // bar's; each label must keep a colour of its own, so a repeated one moves to an unused colour.
+  const used = new Set<string>();
+  const colorOf = new Map<string, string>();
+  for (const label of labels) {
+    const k = packed.indexOf(label);
+    const base = formatColor(first(label).format);
+    let color = k >= 0 && packed.length > 1 ? shade(base, -0.35 + (0.7 * k) / (packed.length - 1)) : base;
+    if (used.has(color)) color = palette.categorical.find((c) => !used.has(c)) ?? color;
+    used.add(color);
+    colorOf.set(label, color);
+  }
   const data: Trace[] = labels.map((label) => {
     const byModel = new Map(entries.filter((e) => e.label === label).map((e) => [e.model, e]));
     // Several bit widths share the packed hue, fewest bits darkest.
-    const k = packed.indexOf(label);
-    const base = formatColor(first(label).format);
-    const color = k >= 0 && packed.length > 1 ? shade(base, -0.35 + (0.7 * k) / (packed.length - 1)) : base;
+    const color = colorOf.get(label) as string;
     return {
       type: 'bar',
       name: label,

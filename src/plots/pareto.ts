@@ -165,7 +165,9 @@ export function paretoPlot(rows: RowsInput, options: ParetoPlotOptions = {}): Fi
     data,
     layout: baseLayout(
       options.title ?? `${m.label} vs ${xKey}: Pareto frontier`,
-      axis(xLabel, logX ? { type: 'log' } : {}),
+      // SI-formatted labels on every log tick: plotly otherwise labels the ticks inside a decade
+      // with a bare leading digit ("2" for 20k), which reads as a wrong size.
+      axis(xLabel, logX ? { type: 'log', tickformat: '~s' } : {}),
       axis(m.axisTitle, m.tickformat ? { tickformat: m.tickformat } : {}),
       { legend: { title: { text: 'technique' } } },
     ),
