@@ -647,8 +647,8 @@ describe('bytesByFormat colours', () => {
   it('gives every storage format its own colour, also for names outside the palette', async () => {
     const { bytesByFormat } = await import('../../src/plots/bytes');
     // These labels are what notebook 07 draws; before the fix 'CSR float32' took the packed blue.
-    const formats = ['dense float32', '4-bit packed', 'Huffman', 'gzip', 'CSR float32', 'CSR 4-bit codes', 'CSR + Huffman'];
-    const fig = bytesByFormat(formats.map((format, i) => ({ model: 'm', format, bytes: 1000 + i })));
+    const formats = ['float32', 'packed', 'huffman', 'gzip', 'CSR float32', 'CSR 4-bit codes', 'CSR + Huffman'];
+    const fig = bytesByFormat(formats.map((format, i) => ({ model: 'm', format, bits: format === 'packed' ? 4 : undefined, bytes: 1000 + i })));
     const colors = fig.data.map((t) => (t as { marker: { color: string } }).marker.color);
     assert.equal(colors.length, formats.length);
     assert.equal(new Set(colors).size, formats.length, `colours repeat: ${colors.join(', ')}`);
