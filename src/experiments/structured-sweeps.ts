@@ -87,7 +87,7 @@ export interface MetricVsSettingOptions {
   metric?: string | MetricSpec;
   /**
    * y axis title, for quantities where "higher/lower is better" means nothing (singular values).
-   * @default the metric's axis title, e.g. 'accuracy (% of test sequences; higher is better)'
+   * @default the metric's axis title, e.g. 'accuracy (% of sequences; higher is better)'
    */
   yLabel?: string;
   /**

@@ -47,7 +47,7 @@ type Known = Omit<ResolvedMetric, 'key' | 'axisTitle'>;
 
 /** Metrics whose meaning the course fixes; keys as they appear in rows and tfjs histories. */
 export const KNOWN_METRICS: Readonly<Record<string, Known>> = {
-  accuracy: { label: 'accuracy', unit: '% of test sequences', direction: 'higher', tickformat: '.1%' },
+  accuracy: { label: 'accuracy', unit: '% of sequences', direction: 'higher', tickformat: '.1%' },
   acc: { label: 'accuracy', unit: '% of sequences', direction: 'higher', tickformat: '.1%' },
   loss: { label: 'loss', unit: 'training objective', direction: 'lower' },
   crossEntropy: { label: 'cross-entropy', unit: 'nats per character', direction: 'lower' },
