@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import type { LatencyStats } from '../metrics/latency';
-import { quantileSorted } from '../metrics/latency';
+import { latencyStats } from '../metrics/latency';
 import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './export-onnx';
 
 /** Options of {@link createOnnxSession}. */
@@ -189,15 +189,7 @@ export async function onnxLatency(model: Uint8Array | ort.InferenceSession, inpu
       await runTensor(session, tensor);
       times.push(performance.now() - start);
     }
-    times.sort((a, b) => a - b);
-    return {
-      medianMs: quantileSorted(times, 0.5),
-      p10Ms: quantileSorted(times, 0.1),
-      p90Ms: quantileSorted(times, 0.9),
-      meanMs: times.reduce((a, b) => a + b, 0) / times.length,
-      repeats,
-      batchSize: tensor.dims[0],
-    };
+    return latencyStats(times, tensor.dims[0]);
   } finally {
     if (own) await session.release();
   }

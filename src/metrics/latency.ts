@@ -86,14 +86,28 @@ export function measureLatency(model: tf.LayersModel, input: tf.Tensor | tf.Tens
     runOnce(model, input);
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
+  return latencyStats(times, inputs[0].shape[0] ?? 1);
+}
+
+/**
+ * Summarises timed repeats: median, 10th and 90th percentiles and mean.
+ *
+ * @example latencyStats([3, 1, 2], 64).medianMs // 2
+ * @param times Milliseconds per repeat (not modified).
+ * @param batchSize Sequences per repeat.
+ * @returns The statistics.
+ * @throws RangeError when there are no times.
+ */
+export function latencyStats(times: readonly number[], batchSize: number): LatencyStats {
+  if (times.length === 0) throw new RangeError('times must hold at least one measurement, got 0');
+  const sorted = [...times].sort((a, b) => a - b);
   return {
-    medianMs: quantileSorted(times, 0.5),
-    p10Ms: quantileSorted(times, 0.1),
-    p90Ms: quantileSorted(times, 0.9),
-    meanMs: times.reduce((a, b) => a + b, 0) / times.length,
-    repeats,
-    batchSize: inputs[0].shape[0] ?? 1,
+    medianMs: quantileSorted(sorted, 0.5),
+    p10Ms: quantileSorted(sorted, 0.1),
+    p90Ms: quantileSorted(sorted, 0.9),
+    meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+    repeats: sorted.length,
+    batchSize,
   };
 }
 

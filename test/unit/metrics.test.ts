@@ -348,3 +348,18 @@ describe('compressionSummary', () => {
     model.dispose();
   });
 });
+
+describe('latencyStats', () => {
+  it('summarises unsorted repeats with interpolated percentiles', async () => {
+    const { latencyStats } = await import('../../src/metrics/latency');
+    // Sorted: [1, 2, 3, 4]; median at position 1.5 → 2.5; p10 at 0.3 → 1.3; p90 at 2.7 → 3.7; mean 2.5.
+    const s = latencyStats([4, 1, 3, 2], 8);
+    assert.ok(Math.abs(s.medianMs - 2.5) < 1e-12, `median ${s.medianMs}`);
+    assert.ok(Math.abs(s.p10Ms - 1.3) < 1e-12, `p10 ${s.p10Ms}`);
+    assert.ok(Math.abs(s.p90Ms - 3.7) < 1e-12, `p90 ${s.p90Ms}`);
+    assert.ok(Math.abs(s.meanMs - 2.5) < 1e-12, `mean ${s.meanMs}`);
+    assert.equal(s.repeats, 4);
+    assert.equal(s.batchSize, 8);
+    assert.throws(() => latencyStats([], 1), { name: 'RangeError', message: 'times must hold at least one measurement, got 0' });
+  });
+});
