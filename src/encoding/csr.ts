@@ -128,6 +128,44 @@ export interface CsrOptions {
 }
 
 /**
+ * Checks codes and builds the relative index of their non-zero entries: the shared first step of
+ * the code-based CSR formats (plain codes, and Huffman-coded codes).
+ *
+ * @example const { s, index } = indexCodes(q, [4, 4], 5);
+ * @param q Codes with bits, scales and zero points.
+ * @param shape Shape of the tensor.
+ * @param gapBits Bits per relative column index.
+ * @returns The normalised codes and their index.
+ * @throws TypeError / RangeError as {@link encodeCsrCodes}.
+ */
+export function indexCodes(q: QuantizedCodes, shape: number[], gapBits: number): { s: StoredCodes; index: RelativeIndex } {
+  checkShape(shape);
+  checkGapBits(gapBits);
+  const s = normaliseCodes(q, shape);
+  const stored = zeroCodeMask(s, shape).map((z) => 1 - z);
+  return { s, index: buildRelativeIndex(stored, shape, gapBits) };
+}
+
+/**
+ * Reads the index section of a CSR encoding (header, then fixed-width gaps) and returns the flat
+ * position of every stored entry; the reader is left at the first value.
+ *
+ * @example const { entries, positions } = readIndexPositions(r, shape);
+ * @param r Reader positioned after the tensor (and quantization) header.
+ * @param shape Shape of the tensor.
+ * @returns Number of stored entries and their positions.
+ * @throws RangeError when the bytes are truncated or inconsistent.
+ */
+export function readIndexPositions(r: ByteReader, shape: readonly number[]): { entries: number; positions: Int32Array } {
+  const { gapBits, rowPointers, cols } = readIndexHeader(r, shape);
+  const entries = rowPointers[rowPointers.length - 1];
+  const gaps = new Int32Array(entries);
+  for (let e = 0; e < entries; e++) gaps[e] = r.bits(gapBits);
+  r.alignToByte();
+  return { entries, positions: positionsFromGaps(gaps, rowPointers, cols) };
+}
+
+/**
  * Stores non-zero weights as float32 with relative column indices and row pointers.
  *
  * @example
@@ -168,12 +206,7 @@ export function encodeCsrFloat32(values: ArrayLike<number>, shape: number[], opt
 export function decodeCsrFloat32(bytes: Uint8Array): DecodedTensor {
   const r = new ByteReader(bytes);
   const shape = readTensorHeader(r, 'csr-float32');
-  const { gapBits, rowPointers, cols } = readIndexHeader(r, shape);
-  const entries = rowPointers[rowPointers.length - 1];
-  const gaps = new Int32Array(entries);
-  for (let e = 0; e < entries; e++) gaps[e] = r.bits(gapBits);
-  r.alignToByte();
-  const positions = positionsFromGaps(gaps, rowPointers, cols);
+  const { entries, positions } = readIndexPositions(r, shape);
   const values = new Float32Array(sizeOf(shape));
   for (let e = 0; e < entries; e++) values[positions[e]] = r.f32();
   return { format: 'csr-float32', shape, values };
@@ -198,11 +231,7 @@ export function fillerCode(q: StoredCodes, shape: readonly number[], position: n
  */
 export function encodeCsrCodes(q: QuantizedCodes, shape: number[], options: CsrOptions = {}): EncodedTensor {
   const { gapBits = 5 } = options;
-  checkShape(shape);
-  checkGapBits(gapBits);
-  const s = normaliseCodes(q, shape);
-  const stored = zeroCodeMask(s, shape).map((z) => 1 - z);
-  const index = buildRelativeIndex(stored, shape, gapBits);
+  const { s, index } = indexCodes(q, shape, gapBits);
   const w = new ByteWriter();
   writeTensorHeader(w, 'csr-codes', shape);
   writeQuantHeader(w, s);
@@ -236,12 +265,7 @@ export function decodeCsrCodes(bytes: Uint8Array): DecodedTensor {
   const r = new ByteReader(bytes);
   const shape = readTensorHeader(r, 'csr-codes');
   const q = readQuantHeader(r, shape);
-  const { gapBits, rowPointers, cols } = readIndexHeader(r, shape);
-  const entries = rowPointers[rowPointers.length - 1];
-  const gaps = new Int32Array(entries);
-  for (let e = 0; e < entries; e++) gaps[e] = r.bits(gapBits);
-  r.alignToByte();
-  const positions = positionsFromGaps(gaps, rowPointers, cols);
+  const { entries, positions } = readIndexPositions(r, shape);
   q.codes = zeroCodes(q, shape);
   for (let e = 0; e < entries; e++) q.codes[positions[e]] = r.bits(q.bits);
   return { format: 'csr-codes', shape, values: dequantizeCodes(q, shape), quantization: q };

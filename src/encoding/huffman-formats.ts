@@ -9,8 +9,8 @@
  * makes its values codes, and both the relative indices and the codes are Huffman coded.
  */
 import { ByteReader, ByteWriter } from './bits';
-import { dequantizeCodes, normaliseCodes, zeroCodeMask } from './codes';
-import { buildRelativeIndex, checkGapBits, CsrOptions, fillerCode, positionsFromGaps, readIndexHeader, writeIndexHeader, zeroCodes } from './csr';
+import { dequantizeCodes, normaliseCodes } from './codes';
+import { CsrOptions, fillerCode, indexCodes, positionsFromGaps, readIndexHeader, writeIndexHeader, zeroCodes } from './csr';
 import { checkShape, quantHeaderBytes, readQuantHeader, readTensorHeader, sizeOf, tensorHeaderBytes, writeQuantHeader, writeTensorHeader } from './header';
 import { readHuffman, writeHuffman } from './huffman';
 import { DecodedTensor, EncodedTensor, QuantizedCodes } from './types';
@@ -68,11 +68,7 @@ export function decodeHuffmanCodes(bytes: Uint8Array): DecodedTensor {
  */
 export function encodeCsrHuffman(q: QuantizedCodes, shape: number[], options: CsrOptions = {}): EncodedTensor {
   const { gapBits = 5 } = options;
-  checkShape(shape);
-  checkGapBits(gapBits);
-  const s = normaliseCodes(q, shape);
-  const stored = zeroCodeMask(s, shape).map((z) => 1 - z);
-  const index = buildRelativeIndex(stored, shape, gapBits);
+  const { s, index } = indexCodes(q, shape, gapBits);
   const entryCodes = Int32Array.from(index.positions, (p, e) => (index.filler[e] ? fillerCode(s, shape, p) : s.codes[p]));
   const w = new ByteWriter();
   writeTensorHeader(w, 'csr-huffman', shape);
