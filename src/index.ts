@@ -12,6 +12,7 @@ export * from './pruning/index';
 export * from './quantization/index';
 export * from './distillation/index';
 export * from './lowrank/index';
+export * from './fastrnn/index';
 export * from './metrics/index';
 export * from './encoding/index';
 export * from './export/index';

@@ -8,9 +8,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { installFastWasmMatMul } from './wasm-matmul';
+import { installFastWasmSlice } from './wasm-slice';
 
 export { tf };
 export { installFastWasmMatMul, isFastWasmMatMulActive, FAST_WASM_MATMUL_KERNELS } from './wasm-matmul';
+export { installFastWasmSlice, isFastWasmSliceActive, FAST_WASM_SLICE_KERNELS } from './wasm-slice';
+export { createKernelPatch } from './kernel-patch';
+export type { KernelPatch } from './kernel-patch';
 
 /** Names of the back ends the project knows how to load. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -35,6 +39,12 @@ export interface BackendOptions {
    * @default true
    */
   fastWasmMatMul?: boolean;
+  /**
+   * On wasm, slice, split and unstack without copying the whole input first (see `wasm-slice.ts`).
+   * Turning it off exists for benchmarks and equivalence tests.
+   * @default true
+   */
+  fastWasmSlice?: boolean;
 }
 
 /** What {@link initBackend} chose, and why. */
@@ -47,6 +57,8 @@ export interface BackendInfo {
   skipped: { name: BackendName; error: string }[];
   /** Whether the wasm transposed-matmul fix is active. */
   fastWasmMatMul: boolean;
+  /** Whether the wasm copy-free slicing is active. */
+  fastWasmSlice: boolean;
   /** tfjs version string. */
   tfjsVersion: string;
 }
@@ -94,7 +106,7 @@ let current: BackendInfo | undefined;
  * @throws Error when a requested back end cannot be loaded (no silent fallback when asked for one).
  */
 export async function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {
-  const { fastWasmMatMul = true } = options;
+  const { fastWasmMatMul = true, fastWasmSlice = true } = options;
   let requested: BackendName | undefined;
   let reason: BackendInfo['reason'] = 'auto';
   if (options.backend !== undefined) {
@@ -106,7 +118,10 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   }
   if (current && (requested === undefined || requested === current.name)) {
     // Idempotent; also re-syncs the state when a benchmark or test toggled the fix directly.
-    if (current.name === 'wasm') current.fastWasmMatMul = installFastWasmMatMul(fastWasmMatMul);
+    if (current.name === 'wasm') {
+      current.fastWasmMatMul = installFastWasmMatMul(fastWasmMatMul);
+      current.fastWasmSlice = installFastWasmSlice(fastWasmSlice);
+    }
     return current;
   }
   const skipped: BackendInfo['skipped'] = [];
@@ -130,8 +145,15 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     }
     if (!name) throw new Error(`no TensorFlow.js back end could be loaded: ${JSON.stringify(skipped)}`);
   }
-  const fast = name === 'wasm' ? installFastWasmMatMul(fastWasmMatMul) : false;
-  current = { name, reason, skipped, fastWasmMatMul: fast, tfjsVersion: tf.version.tfjs };
+  const wasm = name === 'wasm';
+  current = {
+    name,
+    reason,
+    skipped,
+    fastWasmMatMul: wasm ? installFastWasmMatMul(fastWasmMatMul) : false,
+    fastWasmSlice: wasm ? installFastWasmSlice(fastWasmSlice) : false,
+    tfjsVersion: tf.version.tfjs,
+  };
   return current;
 }
 
@@ -144,7 +166,9 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
  */
 export function describeBackend(info: BackendInfo): string {
   const parts = [`back end: ${info.name}`, `tfjs ${info.tfjsVersion}`, `chosen: ${info.reason}`];
-  if (info.name === 'wasm') parts.push(`fast transposed matmul: ${info.fastWasmMatMul ? 'on' : 'off'}`);
+  if (info.name === 'wasm') {
+    parts.push(`fast transposed matmul: ${info.fastWasmMatMul ? 'on' : 'off'}`, `copy-free slices: ${info.fastWasmSlice ? 'on' : 'off'}`);
+  }
   if (info.skipped.length) parts.push(`unavailable: ${info.skipped.map((s) => s.name).join(', ')}`);
   return parts.join(' | ');
 }

@@ -11,6 +11,7 @@
  * product; only the memory layout the inner kernel sees changes.
  */
 import * as tf from '@tensorflow/tfjs';
+import { createKernelPatch } from './kernel-patch';
 
 const WASM = 'wasm';
 
@@ -21,15 +22,6 @@ export const FAST_WASM_MATMUL_KERNELS: readonly string[] = [tf.BatchMatMul, tf._
 interface DataDisposer {
   disposeData(dataId: tf.DataId): boolean;
 }
-
-/** A replaced kernel: what was registered before, and what replaced it. */
-interface Replacement {
-  original: tf.KernelConfig;
-  wrapped: tf.KernelConfig;
-}
-
-// Originals are kept for as long as the fix is active so that turning it off restores them exactly.
-let replacements: Replacement[] | undefined;
 
 /** Swaps the last two axes of `x` with the back end's own Transpose kernel. */
 function transposeLastTwo(x: tf.TensorInfo, backend: {}): tf.TensorInfo {
@@ -75,33 +67,11 @@ function withExplicitTranspose(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-function install(): boolean {
-  if (replacements) return true;
-  const originals = FAST_WASM_MATMUL_KERNELS.map((name) => tf.getKernel(name, WASM));
-  // Without the wasm package loaded there is nothing to fix, and a partial install would leave
-  // the two matmul kernels behaving differently.
-  if (tf.getKernel(tf.Transpose, WASM) === undefined || originals.some((k) => k === undefined)) return false;
-  replacements = (originals as tf.KernelConfig[]).map((original) => ({
-    original,
-    // setupFunc/disposeFunc stay: the original kernelFunc relies on the wasm binding its setup makes.
-    wrapped: { ...original, kernelFunc: withExplicitTranspose(original.kernelFunc) },
-  }));
-  for (const { wrapped } of replacements) {
-    tf.unregisterKernel(wrapped.kernelName, WASM);
-    tf.registerKernel(wrapped);
-  }
-  return true;
-}
-
-function uninstall(): boolean {
-  if (!replacements) return false;
-  for (const { original } of replacements) {
-    if (tf.getKernel(original.kernelName, WASM) !== undefined) tf.unregisterKernel(original.kernelName, WASM);
-    tf.registerKernel(original);
-  }
-  replacements = undefined;
-  return false;
-}
+const patch = createKernelPatch(WASM, FAST_WASM_MATMUL_KERNELS, [tf.Transpose], (original) => ({
+  // setupFunc/disposeFunc stay: the original kernelFunc relies on the wasm binding its setup makes.
+  ...original,
+  kernelFunc: withExplicitTranspose(original.kernelFunc),
+}));
 
 /**
  * Turns the wasm transposed-matmul fix on or off.
@@ -124,7 +94,7 @@ export function installFastWasmMatMul(enable: boolean): boolean {
   if (typeof enable !== 'boolean') {
     throw new TypeError(`enable must be a boolean, got ${typeof enable} ${String(enable)}`);
   }
-  return enable ? install() : uninstall();
+  return enable ? patch.install() : patch.uninstall();
 }
 
 /**
@@ -136,5 +106,5 @@ export function installFastWasmMatMul(enable: boolean): boolean {
  * @throws Never.
  */
 export function isFastWasmMatMulActive(): boolean {
-  return replacements !== undefined;
+  return patch.active();
 }

@@ -21,6 +21,7 @@ export interface ResolvedTrainSettings {
   patience: number | null;
   restoreBestWeights: boolean;
   validationBatchSize: number;
+  fastRecurrence: boolean;
 }
 
 function checkFunction(name: string, value: unknown): void {
@@ -48,6 +49,7 @@ export function resolveTrainSettings(dataset: SequenceDataset, options: TrainOpt
     patience,
     restoreBestWeights = true,
     validationBatchSize = 256,
+    fastRecurrence = true,
   } = options;
   checkPositiveInteger('numEpochs', numEpochs);
   checkPositiveInteger('batchSize', batchSize);
@@ -58,6 +60,7 @@ export function resolveTrainSettings(dataset: SequenceDataset, options: TrainOpt
   if (patience !== undefined) checkPositiveInteger('patience', patience);
   if (typeof restoreBestWeights !== 'boolean') throw new TypeError(`restoreBestWeights must be a boolean, got ${typeof restoreBestWeights}`);
   checkPositiveInteger('validationBatchSize', validationBatchSize);
+  if (typeof fastRecurrence !== 'boolean') throw new TypeError(`fastRecurrence must be a boolean, got ${typeof fastRecurrence}`);
   if (options.optimizer !== undefined && !(options.optimizer instanceof tf.Optimizer)) {
     throw new TypeError(`optimizer must be a tf.Optimizer, got ${typeof options.optimizer}`);
   }
@@ -81,5 +84,6 @@ export function resolveTrainSettings(dataset: SequenceDataset, options: TrainOpt
     patience: patience ?? null,
     restoreBestWeights,
     validationBatchSize,
+    fastRecurrence,
   };
 }

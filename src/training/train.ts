@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SequenceDataset } from '../data/types';
+import { fastApply } from '../fastrnn/index';
 import { deriveSeed, permutation } from '../utils/random';
 import { checkDatasetShapes, checkModelFitsDataset, makeBatch } from './batches';
 import { evaluateSplit } from './evaluate';
@@ -63,7 +64,7 @@ export async function train(model: tf.LayersModel, dataset: SequenceDataset, opt
   const settings = resolveTrainSettings(dataset, options);
   checkDatasetShapes(dataset);
   checkModelFitsDataset(model, dataset);
-  const { numEpochs, batchSize, learningRate, clipNorm, seed, shuffle, patience, restoreBestWeights, validationBatchSize } = settings;
+  const { numEpochs, batchSize, learningRate, clipNorm, seed, shuffle, patience, restoreBestWeights, validationBatchSize, fastRecurrence } = settings;
   const { onBatchEnd, onEpochEnd, lossFn } = options;
   const n = dataset.train.size;
   if (n === 0) throw new RangeError('dataset.train must hold at least one sequence, got size 0');
@@ -101,7 +102,7 @@ export async function train(model: tf.LayersModel, dataset: SequenceDataset, opt
         let part: number;
         try {
           const { value, grads } = tf.variableGrads(() => {
-            const out = model.apply(x, { training: true }) as tf.Tensor;
+            const out = fastRecurrence ? fastApply(model, x, { training: true }) : (model.apply(x, { training: true }) as tf.Tensor);
             // Kept past the gradient tape's scope for the batch metric; disposed below.
             pred = tf.keep(out);
             return lossFn ? lossFn(y, out, { x, indices, epoch, step }) : taskLoss(dataset.task, y, out);
