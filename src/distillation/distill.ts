@@ -10,6 +10,7 @@
  * source and a loss function can take over the rest.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fastApply } from '../fastrnn/index';
 import { deriveSeed, permutation } from '../utils/random';
 import { checkHintonOptions, HintonLossOptions, hintonLoss, mseDistillationLoss } from './losses';
 import { cacheOutputs, DistillData, forEachChunk, liveOutputs, RowSource, rowSource } from './rows';
@@ -57,6 +58,12 @@ export interface DistillOptions extends HintonLossOptions {
   validationData?: DistillData;
   /** Called after each epoch; training waits for a returned promise. */
   onEpochEnd?: (epoch: number, logs: DistillEpochLogs) => void | Promise<void>;
+  /**
+   * Run recurrent layers as fused ops with hand-written gradients (`fastApply` from
+   * `src/fastrnn`), as `train` does by default.
+   * @default true
+   */
+  fastRecurrence?: boolean;
 }
 
 /** What {@link distill} returns. */
@@ -165,8 +172,9 @@ export async function distill(
 ): Promise<DistillHistory> {
   const {
     loss = 'mse', temperature = 4, alpha = 0.9, numEpochs = 5, batchSize = 32, learningRate = 0.001,
-    seed = 42, cacheTeacher = 'auto', validationData, onEpochEnd,
+    seed = 42, cacheTeacher = 'auto', validationData, onEpochEnd, fastRecurrence = true,
   } = options;
+  if (typeof fastRecurrence !== 'boolean') throw new TypeError(`fastRecurrence must be a boolean, got ${typeof fastRecurrence}`);
   if (loss !== 'mse' && loss !== 'hinton') throw new RangeError(`loss must be 'mse' or 'hinton', got '${loss}'`);
   checkHintonOptions(temperature, alpha);
   positiveInteger(numEpochs, 'numEpochs');
@@ -211,7 +219,7 @@ export async function distill(
         const batch = [x.take(indices), targets.take(indices), train.labels ? train.labels.take(indices) : null] as const;
         try {
           const cost = optimizer.minimize(
-            () => lossOf(student.apply(batch[0], { training: true }) as tf.Tensor, batch[1], batch[2]),
+            () => lossOf(fastRecurrence ? fastApply(student, batch[0], { training: true }) : (student.apply(batch[0], { training: true }) as tf.Tensor), batch[1], batch[2]),
             true,
             variables,
           ) as tf.Scalar;

@@ -3,6 +3,7 @@
  * over {@link createQatState}, for when no other training loop is at hand.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fastApply } from '../fastrnn/index';
 import { deriveSeed, permutation } from '../utils/index';
 import { checkModel } from './model';
 import type { QuantizeModelReport } from './model';
@@ -37,6 +38,12 @@ export interface TrainQatOptions extends QatOptions {
   optimizer?: 'adam' | 'sgd';
   /** Called after every mini-batch with the global step (from 1) and the batch loss. */
   onBatchEnd?: (step: number, loss: number) => void;
+  /**
+   * Run recurrent layers as fused ops with hand-written gradients (`fastApply` from
+   * `src/fastrnn`), as `train` does by default.
+   * @default true
+   */
+  fastRecurrence?: boolean;
 }
 
 /** Outcome of {@link trainQat}. */
@@ -90,8 +97,10 @@ export async function trainQat(
     lossFn = 'meanSquaredError',
     optimizer: optimizerName = 'adam',
     onBatchEnd,
+    fastRecurrence = true,
     ...qatOptions
   } = options;
+  if (typeof fastRecurrence !== 'boolean') throw new TypeError(`fastRecurrence must be a boolean, got ${typeof fastRecurrence}`);
   checkModel(model);
   if (!(xs instanceof tf.Tensor) || !(ys instanceof tf.Tensor)) throw new TypeError('xs and ys must be tf.Tensors');
   if (xs.shape[0] !== ys.shape[0]) throw new RangeError(`xs and ys must hold the same number of samples, got ${xs.shape[0]} and ${ys.shape[0]}`);
@@ -117,7 +126,7 @@ export async function trainQat(
         const idx = tf.tensor1d(order.subarray(start, Math.min(n, start + batchSize)), 'int32');
         const xb = tf.gather(xs, idx);
         const yb = tf.gather(ys, idx);
-        const value = qat.step(() => loss(yb, model.apply(xb, { training: true }) as tf.Tensor), optimizer);
+        const value = qat.step(() => loss(yb, fastRecurrence ? fastApply(model, xb, { training: true }) : (model.apply(xb, { training: true }) as tf.Tensor)), optimizer);
         tf.dispose([idx, xb, yb]);
         sum += value;
         batches += 1;
