@@ -49,6 +49,8 @@ export interface TorchReference {
   interopThreads: number;
   /** `torch.backends.quantized.engine` that ran the int8 model. */
   quantizedEngine: string;
+  /** The script's arguments, under its own flag names (`steps`, `classes`, `batch`). */
+  settings: Record<'samples' | 'repeats' | 'units' | 'steps' | 'features' | 'classes' | 'batch', number>;
   training: TorchTrainingRow[];
   latency: TorchLatencyRow[];
 }
@@ -151,6 +153,7 @@ function validate(value: unknown): TorchReference {
   for (const key of ['threads', 'interopThreads']) {
     if (!Number.isInteger(v[key]) || (v[key] as number) < 1) throw new Error(`${key} must be a positive integer, got ${JSON.stringify(v[key])}`);
   }
+  if (typeof v.settings !== 'object' || v.settings === null) throw new Error(`settings must be an object, got ${JSON.stringify(v.settings)}`);
   checkRows('training', v.training, 'cell', CELLS, ['seqPerS', 'epochS']);
   checkRows('latency', v.latency, 'variant', VARIANTS, ['batchMs', 'singleMs']);
   return v as unknown as TorchReference;
@@ -158,7 +161,7 @@ function validate(value: unknown): TorchReference {
 
 /**
  * Runs the PyTorch reference (`bench/pytorch_reference.py`) synchronously and returns its numbers.
- * Takes about 5 s with the defaults on one core, most of it importing torch. Call
+ * Takes about 7 s with the defaults (1.3 s of it importing torch). Call
  * {@link torchAvailable} first: this function does not check the BLAS.
  *
  * @example

@@ -2,16 +2,21 @@
  * The benchmark suite (`npm run bench`; not part of `npm test`). Everything is measured side by side
  * in one run, so that drift of the machine cancels out in the ratios:
  * - training throughput (sequences per second) of SimpleRNN, LSTM and GRU classifiers with 128 units,
- *   28 steps x 28 features, batch 64, Adam: stock tfjs kernels against the project's wasm path
- *   (explicit transposes in matrix products), alternating the two in every repeat;
+ *   28 steps x 28 features, batch 64, Adam, alternating in every repeat: stock tfjs; stock layers on
+ *   the project's wasm kernel fixes (explicit transposes in matrix products, copy-free slices); the
+ *   project's fused recurrent ops (src/fastrnn) on those fixes; and the matrix products of an epoch
+ *   timed alone, a floor for any implementation on this back end;
  * - inference latency (median) for a batch of 1024 and for one sequence: the float32 LSTM(128) in
  *   tfjs, the same model with half of its units removed, with a rank-32 recurrent kernel,
  *   and exported to ONNX Runtime in float32 and int8 (one thread).
  * Results go to build/bench/results.json and build/bench/results.html (plotly, offline) and are
  * printed as a table. Weights are random (seeded): speed does not depend on training.
  *
- * usage: npx tsx bench/run.ts [--repeats N] [--samples N]
- * Not measured here: a PyTorch reference (Debian's python3-torch is not installed by the project).
+ * - when PyTorch is installed (`npm run bench:setup`): the same classifiers trained in PyTorch, and the
+ *   LSTM's float32 and `quantize_dynamic` int8 latency, one thread, run between the tfjs sections
+ *   (bench/pytorch.ts), with our/PyTorch ratios.
+ *
+ * usage: npx tsx bench/run.ts [--repeats N] [--samples N] [--no-torch]
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -28,6 +33,8 @@ import type { LatencyStats } from '../src/metrics/index';
 import { writeFigureHtml } from '../src/plots/index';
 import type { Figure } from '../src/plots/index';
 import { createRng } from '../src/utils/index';
+import { runTorchReference, torchAvailable } from './pytorch';
+import type { TorchReference } from './pytorch';
 
 const ROOT = path.resolve(__dirname, '..');
 const STEPS = 28;
@@ -195,35 +202,78 @@ function table(header: string[], rows: (string | number)[][]): string {
   return cells.map((r, i) => r.map((v, j) => v.padEnd(widths[j])).join('  ') + (i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : '')).join('\n');
 }
 
+function ratio(a: number, b: number): string {
+  return `${(a / b).toFixed(2)}x`;
+}
+
 async function main(): Promise<void> {
   const repeats = argValue('repeats', 3);
   const samples = argValue('samples', 512);
   const info = await initBackend();
   console.log(`${describeBackend(info)} | node ${process.version} | medians of ${repeats} repeats`);
   const training = await trainingRows(samples, repeats);
-  console.log(`\nTraining throughput, ${UNITS} units, ${STEPS}x${FEATURES}, batch ${BATCH}, Adam, ${samples} sequences per epoch`);
-  console.log(table(
-    ['cell', 'stock seq/s', 'kernel fixes seq/s', 'fused seq/s', 'fused / stock', 'products alone seq/s', 'fused / products alone'],
-    training.map((r) => [r.cell, r.stockSeqPerS, r.kernelFixesSeqPerS, r.fusedSeqPerS, `${(r.fusedSeqPerS / r.stockSeqPerS).toFixed(2)}x`, r.productsOnlySeqPerS, `${(r.fusedSeqPerS / r.productsOnlySeqPerS).toFixed(2)}`]),
-  ));
+
+  let torch: TorchReference | null = null;
+  let torchSkipped: string | null = null;
+  if (process.argv.includes('--no-torch')) {
+    torchSkipped = '--no-torch given';
+  } else {
+    const available = torchAvailable();
+    if (available.ok) torch = runTorchReference({ samples, repeats });
+    else torchSkipped = available.why;
+  }
+  const torchRow = (cell: CellType) => torch?.training.find((r) => r.cell === cell);
+
+  console.log(`\nTraining throughput, ${UNITS} units, ${STEPS}x${FEATURES}, batch ${BATCH}, Adam, ${samples} sequences per epoch (sequences per second)`);
+  const header = ['cell', 'stock tfjs', 'kernel fixes', 'fused', 'fused/stock', 'products alone', 'fused/products'];
+  if (torch) header.push('PyTorch', 'PyTorch/fused');
+  console.log(table(header, training.map((r) => {
+    const row: (string | number)[] = [r.cell, r.stockSeqPerS, r.kernelFixesSeqPerS, r.fusedSeqPerS, ratio(r.fusedSeqPerS, r.stockSeqPerS), r.productsOnlySeqPerS, ratio(r.fusedSeqPerS, r.productsOnlySeqPerS)];
+    const t = torchRow(r.cell);
+    if (torch) row.push(t ? t.seqPerS : '', t ? ratio(t.seqPerS, r.fusedSeqPerS) : '');
+    return row;
+  })));
+  if (torch) console.log(`PyTorch ${torch.version}, ${torch.threads} thread, BLAS: ${torch.blas}`);
+  else console.log(`PyTorch reference not run: ${torchSkipped}`);
+
   const latency = await latencyRows(repeats);
+  if (torch) {
+    for (const r of torch.latency) latency.push({ variant: r.variant, runtime: `PyTorch ${torch.version} (1 thread)`, params: null, batchMs: r.batchMs, singleMs: r.singleMs });
+  }
   const ref = latency[0];
   console.log(`\nInference latency of an LSTM(${UNITS}) classifier (median ms; ratio against tfjs float32)`);
-  console.log(table(['variant', 'runtime', 'params', 'batch 1024 ms', 'ratio', 'one sequence ms', 'ratio'], latency.map((r) => [r.variant, r.runtime, r.params ?? '', r.batchMs, `${(r.batchMs / ref.batchMs).toFixed(3)}x`, r.singleMs, `${(r.singleMs / ref.singleMs).toFixed(3)}x`])));
+  console.log(table(['variant', 'runtime', 'params', 'batch 1024 ms', 'ratio', 'one sequence ms', 'ratio'], latency.map((r) => [r.variant, r.runtime, r.params ?? '', r.batchMs, ratio(r.batchMs, ref.batchMs), r.singleMs, ratio(r.singleMs, ref.singleMs)])));
+  const ortInt8 = latency.find((r) => r.runtime.startsWith('onnxruntime') && r.variant.startsWith('int8'));
+  const torchInt8 = torch?.latency.find((r) => r.variant.startsWith('int8'));
+  if (ortInt8 && torchInt8) {
+    console.log(`ONNX Runtime int8 / PyTorch quantize_dynamic int8: batch 1024 ${ratio(ortInt8.batchMs, torchInt8.batchMs)}, one sequence ${ratio(ortInt8.singleMs, torchInt8.singleMs)} (below 1 is faster)`);
+  }
 
   const outDir = path.join(ROOT, 'build', 'bench');
   fs.mkdirSync(outDir, { recursive: true });
-  const results = { date: new Date().toISOString(), backend: info.name, node: process.version, repeats, samples, training, latency };
+  const results = { date: new Date().toISOString(), backend: info.name, node: process.version, repeats, samples, training, latency, torch, torchSkipped };
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2));
-  const figure: Figure = {
+  const cells = training.map((r) => r.cell);
+  const trainingFigure: Figure = {
+    data: [
+      { type: 'bar', name: 'stock tfjs', x: cells, y: training.map((r) => r.stockSeqPerS) },
+      { type: 'bar', name: 'kernel fixes', x: cells, y: training.map((r) => r.kernelFixesSeqPerS) },
+      { type: 'bar', name: 'fused (project)', x: cells, y: training.map((r) => r.fusedSeqPerS) },
+      { type: 'bar', name: 'matrix products alone', x: cells, y: training.map((r) => r.productsOnlySeqPerS) },
+      ...(torch ? [{ type: 'bar', name: `PyTorch ${torch.version}`, x: cells, y: cells.map((c) => torchRow(c)?.seqPerS ?? null) }] : []),
+    ],
+    layout: { title: { text: `Training throughput, ${UNITS} units, batch ${BATCH}, one thread (sequences per second)` }, barmode: 'group', yaxis: { title: { text: 'sequences per second' } } },
+  } as Figure;
+  const latencyFigure: Figure = {
     data: [
       { type: 'bar', name: 'batch of 1024', x: latency.map((r) => `${r.variant} (${r.runtime})`), y: latency.map((r) => r.batchMs) },
       { type: 'bar', name: 'one sequence', x: latency.map((r) => `${r.variant} (${r.runtime})`), y: latency.map((r) => r.singleMs) },
     ],
     layout: { title: { text: `Inference latency, LSTM(${UNITS}) classifier (median ms)` }, barmode: 'group', yaxis: { title: { text: 'ms (log scale)' }, type: 'log' } },
   } as Figure;
-  writeFigureHtml(figure, path.join(outDir, 'results.html'));
-  console.log(`\nWrote ${path.relative(ROOT, path.join(outDir, 'results.json'))} and results.html`);
+  writeFigureHtml(trainingFigure, path.join(outDir, 'training.html'));
+  writeFigureHtml(latencyFigure, path.join(outDir, 'results.html'));
+  console.log(`\nWrote ${path.relative(ROOT, path.join(outDir, 'results.json'))}, training.html and results.html`);
 }
 
 main().catch((err) => {

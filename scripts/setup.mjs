@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Provisions what `npm start`, `npm test` and `npm run notebook` need beyond node_modules:
 // Debian's Jupyter packages (executing notebooks headlessly; the server with --server) and the
-// project-local tslab kernelspec in jupyter/kernels/tslab. Idempotent: a second run only checks.
+// project-local tslab kernelspec in jupyter/kernels/tslab. With --torch (`npm run bench:setup`) also
+// Debian's PyTorch and OpenBLAS for the optional PyTorch reference of `npm run bench`.
+// Idempotent: a second run only checks.
 // Off Debian or without root it installs nothing and says exactly what to install.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,13 +14,22 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PYTHON = process.env.RNNC_PYTHON || '/usr/bin/python3';
 const wantServer = process.argv.includes('--server');
 const wantBrowser = process.argv.includes('--browser');
+const wantTorch = process.argv.includes('--torch');
 
 const needs = [
-  { what: 'notebook execution', modules: ['nbclient', 'nbconvert', 'jupyter_client', 'nbformat'], debs: ['jupyter-nbconvert', 'jupyter-client'] },
+  { what: 'notebook execution', modules: ['nbclient', 'nbconvert', 'jupyter_client', 'nbformat'], debs: ['jupyter-nbconvert', 'jupyter-client'], pip: ['nbclient', 'nbconvert', 'jupyter_client'] },
   // MathJax and RequireJS files that the exported HTML loads from file:///usr/share/javascript/.
   { what: 'offline HTML', files: ['/usr/share/javascript/mathjax/MathJax.js', '/usr/share/javascript/requirejs/require.min.js'], debs: ['libjs-mathjax', 'libjs-requirejs'] },
 ];
-if (wantServer) needs.push({ what: 'the notebook server', modules: ['notebook'], debs: ['jupyter-notebook'] });
+if (wantServer) needs.push({ what: 'the notebook server', modules: ['notebook'], debs: ['jupyter-notebook'], pip: ['notebook'] });
+// Debian's torch links the generic libblas.so.3; without an OpenBLAS package installed that is the
+// reference BLAS and the PyTorch timings come out about 10x too slow. libopenblas0-pthread is checked
+// as a package because its library path depends on the architecture. A torch from pip (another
+// interpreter through RNNC_PYTHON) brings its own BLAS.
+const debianTorch = PYTHON === '/usr/bin/python3' && isDebian();
+if (wantTorch) {
+  needs.push({ what: 'the PyTorch reference of `npm run bench`', modules: ['torch'], installed: debianTorch ? ['libopenblas0-pthread'] : undefined, debs: ['python3-torch', 'libopenblas0-pthread'], pip: ['torch'] });
+}
 
 function log(msg) {
   console.log(`[setup] ${msg}`);
@@ -35,6 +46,11 @@ function pythonHas(modules) {
   return r.status === 0;
 }
 
+function debsInstalled(debs) {
+  const r = spawnSync('dpkg-query', ['-W', '-f', '${db:Status-Status}\n', ...debs], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim().split('\n').every((s) => s === 'installed');
+}
+
 function isDebian() {
   try {
     const osr = readFileSync('/etc/os-release', 'utf8');
@@ -44,7 +60,7 @@ function isDebian() {
   }
 }
 
-function aptInstall(debs) {
+function aptInstall(debs, pip = []) {
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const cmd = `apt-get install -y --no-install-recommends ${debs.join(' ')}`;
   if (!isDebian() || !asRoot) {
@@ -52,8 +68,8 @@ function aptInstall(debs) {
       `missing: ${debs.join(', ')}.\n` +
         (isDebian()
           ? `  Run as root:  apt-get update && ${cmd}\n`
-          : `  This project takes Jupyter from Debian's packages. Elsewhere install it with pip:\n` +
-            `    python3 -m pip install nbclient nbconvert jupyter_client${wantServer ? ' notebook' : ''}\n` +
+          : `  This project takes Python packages from Debian. Elsewhere install them with pip:\n` +
+            `    python3 -m pip install ${pip.join(' ')}\n` +
             `  and point the project at that interpreter: export RNNC_PYTHON=$(which python3)\n`) +
         `  See environment.md.`,
     );
@@ -64,11 +80,13 @@ function aptInstall(debs) {
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...debs], { stdio: 'inherit', env });
 }
 
-const present = (n) => (n.modules ? pythonHas(n.modules) : n.files.every((f) => existsSync(f)));
+const present = (n) =>
+  (!n.modules || pythonHas(n.modules)) && (!n.files || n.files.every((f) => existsSync(f))) && (!n.installed || debsInstalled(n.installed));
 const missing = needs.filter((n) => !present(n));
-if (missing.length) aptInstall(missing.flatMap((n) => n.debs));
+if (missing.length) aptInstall(missing.flatMap((n) => n.debs), missing.flatMap((n) => n.pip ?? []));
 for (const n of needs) {
-  if (!present(n)) fail(`${n.what} still lacks ${n.modules ? `the Python modules ${n.modules.join(', ')} in ${PYTHON}` : n.files.join(', ')} after installing; see environment.md.`);
+  const lacks = [n.modules && `the Python modules ${n.modules.join(', ')} in ${PYTHON}`, n.files?.join(', '), n.installed && `the Debian packages ${n.installed.join(', ')}`];
+  if (!present(n)) fail(`${n.what} still lacks ${lacks.filter(Boolean).join(' or ')} after installing; see environment.md.`);
 }
 
 if (wantBrowser && !existsSync('/usr/bin/chromium')) aptInstall(['chromium', 'fonts-wqy-microhei']);
@@ -84,3 +102,7 @@ if (which.status !== 0 || !which.stdout.includes(join(root, 'jupyter', 'kernels'
   fail(`Jupyter does not see the project kernelspec under ${join(root, 'jupyter')}:\n${which.stderr || which.stdout}`);
 }
 log(`ok: Jupyter (${PYTHON}) and the tslab kernelspec in jupyter/kernels/tslab`);
+if (wantTorch) {
+  const v = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  log(`ok: PyTorch ${v.stdout.trim()} (${PYTHON})${debianTorch ? ' with OpenBLAS (libopenblas0-pthread)' : ''}`);
+}
