@@ -7,7 +7,8 @@
  *   project's fused recurrent ops (src/fastrnn) on those fixes; and the matrix products of an epoch
  *   timed alone, a floor for any implementation on this back end;
  * - inference latency (median) for a batch of 1024 and for one sequence: the float32 LSTM(128) in
- *   tfjs, the same model with half of its units removed, with a rank-32 recurrent kernel,
+ *   tfjs (model.predict, and the project's fused forward pass), the same model with half of its units
+ *   removed, with a rank-32 recurrent kernel,
  *   and exported to ONNX Runtime in float32 and int8 (one thread).
  * Results go to build/bench/results.json and build/bench/results.html (plotly, offline) and are
  * printed as a table. Weights are random (seeded): speed does not depend on training.
@@ -28,7 +29,7 @@ import type { CellType } from '../src/models/index';
 import { pruneUnitsByScore } from '../src/pruning/index';
 import { factorizeModel } from '../src/lowrank/index';
 import { exportOnnx, onnxLatency } from '../src/export/index';
-import { measureLatency } from '../src/metrics/index';
+import { latencyStats, measureLatency } from '../src/metrics/index';
 import type { LatencyStats } from '../src/metrics/index';
 import { writeFigureHtml } from '../src/plots/index';
 import type { Figure } from '../src/plots/index';
@@ -182,7 +183,20 @@ async function latencyRows(repeats: number): Promise<LatencyRow[]> {
     const s: LatencyStats = measureLatency(m, single, { repeats: repeats * 5, warmup: 3 });
     return { variant, runtime: `tfjs-${tf.getBackend()}`, params: count(m), batchMs: b.medianMs, singleMs: s.medianMs };
   };
-  rows.push(tfjsRow('float32', base), tfjsRow('units -50%', pruned), tfjsRow('recurrent rank 32', lowRank));
+  rows.push(tfjsRow('float32', base));
+  // The project's fused forward pass (what evaluation and predictLogits run), same model.
+  const fusedMs = (input: tf.Tensor, runs: number, warmup: number): number => {
+    const once = (): void => tf.tidy(() => void fastApply(base, input).dataSync());
+    for (let i = 0; i < warmup; i++) once();
+    const times = Array.from({ length: runs }, () => {
+      const start = performance.now();
+      once();
+      return performance.now() - start;
+    });
+    return latencyStats(times, input.shape[0]).medianMs;
+  };
+  rows.push({ variant: 'float32, fused forward', runtime: `tfjs-${tf.getBackend()}`, params: count(base), batchMs: fusedMs(batch, repeats, 1), singleMs: fusedMs(single, repeats * 5, 3) });
+  rows.push(tfjsRow('units -50%', pruned), tfjsRow('recurrent rank 32', lowRank));
   const onnx = async (variant: string, bytes: Uint8Array, params: number): Promise<LatencyRow> => {
     const b = await onnxLatency(bytes, batch, { repeats, warmup: 2 });
     const s = await onnxLatency(bytes, single, { repeats: repeats * 5, warmup: 3 });

@@ -129,8 +129,8 @@ function kernelOf(layer: tf.layers.Layer, base: string): tf.Tensor2D {
   return tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
 }
 
-function runFused(layer: tf.layers.Layer, x: tf.Tensor, fused: NonNullable<Step['fused']>): tf.Tensor {
-  const options: FusedOptions = { returnSequences: fused.returnSequences, inputGradient: fused.inputGradient };
+function runLayer(layer: tf.layers.Layer, x: tf.Tensor, fused: NonNullable<Step['fused']>, training: boolean): tf.Tensor {
+  const options: FusedOptions = { returnSequences: fused.returnSequences, inputGradient: fused.inputGradient, inference: !training };
   const bias = (weight(layer, 'bias') as tf.Tensor1D | undefined) ?? null;
   return FUSED[fused.cell](x as tf.Tensor3D, kernelOf(layer, 'kernel'), kernelOf(layer, 'recurrent_kernel'), bias, options);
 }
@@ -150,7 +150,9 @@ export function fastPlan(model: tf.LayersModel): FastPlan {
  * Applies a model to a concrete input, running its recurrent layers as fused ops.
  *
  * The result equals `model.apply(x, { training })` up to float rounding (the fused ops compute
- * tanh as 2σ(2a) − 1), and so do the gradients it gives the model's variables.
+ * tanh as 2σ(2a) − 1), and so do the gradients it gives the model's variables. With
+ * `training: true` the recurrent layers use their hand-written backward pass; otherwise they run a
+ * plain forward pass (still differentiable, through tfjs's own gradients of each op).
  *
  * @example
  * const { value, grads } = tf.variableGrads(() => lossOf(fastApply(model, x, { training: true })));
@@ -166,7 +168,7 @@ export function fastApply(model: tf.LayersModel, x: tf.Tensor, kwargs: { trainin
   return tf.tidy(() => {
     let out = x;
     for (const step of steps) {
-      out = step.fused ? runFused(step.layer, out, step.fused) : (step.layer.apply(out, kwargs) as tf.Tensor);
+      out = step.fused ? runLayer(step.layer, out, step.fused, kwargs.training === true) : (step.layer.apply(out, kwargs) as tf.Tensor);
     }
     return out;
   });

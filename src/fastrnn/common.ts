@@ -24,6 +24,12 @@ export interface FusedOptions {
    * @default true
    */
   inputGradient?: boolean;
+  /**
+   * No gradient will be taken (evaluation, prediction): run the plain forward pass, without the
+   * custom-gradient wrapper and without gathering what only the backward pass needs.
+   * @default false
+   */
+  inference?: boolean;
 }
 
 /** [B, T, F] → [T·B, F]. */
@@ -108,4 +114,25 @@ export function checkFusedInputs(name: string, x: tf.Tensor, kernel: tf.Tensor, 
 export function inputGradient(wanted: boolean, dZ: tf.Tensor2D, kernel: tf.Tensor2D, steps: number, batch: number): tf.Tensor3D {
   if (!wanted) return tf.zeros([batch, steps, kernel.shape[0]]);
   return fromTimeMajor(tf.matMul(dZ, tf.transpose(kernel)), steps, batch);
+}
+
+/**
+ * Runs a fused forward pass either for inference or as a custom-gradient op.
+ * @param forward The forward pass: with `save` it hands the backward pass its tensors.
+ * @param backward The backward pass from `dy` and the saved tensors.
+ * @param inputs x, kernel, recurrent kernel, bias.
+ * @param inference Skip the gradient wrapper.
+ */
+export function runFused(
+  forward: (inputs: tf.Tensor[], save: tf.GradSaveFunc | null) => tf.Tensor,
+  backward: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[],
+  inputs: tf.Tensor[],
+  inference: boolean,
+): tf.Tensor {
+  if (inference) return tf.tidy(() => forward(inputs, null));
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const value = forward(args.slice(0, inputs.length) as tf.Tensor[], args[inputs.length] as tf.GradSaveFunc);
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => backward(dy, saved)) };
+  });
+  return op(...inputs);
 }

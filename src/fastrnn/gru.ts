@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FusedOptions } from './common';
-import { blockScale, checkFusedInputs, columns, fromTimeMajor, inputGradient, previousStates, stepRows, sumRows, tanhFromDoubled, toTimeMajor, upstreamStep } from './common';
+import { blockScale, checkFusedInputs, columns, fromTimeMajor, inputGradient, runFused, previousStates, stepRows, sumRows, tanhFromDoubled, toTimeMajor, upstreamStep } from './common';
 
 /** Gate blocks z, r, h: only the candidate block h goes through tanh. */
 const DOUBLED = [false, false, true] as const;
@@ -33,10 +33,8 @@ const DOUBLED = [false, false, true] as const;
  */
 export function fusedGru(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D | null, options: FusedOptions = {}): tf.Tensor {
   const { batch, steps, units } = checkFusedInputs('fusedGru', x, kernel, recurrentKernel, bias, 3);
-  const { returnSequences = false, inputGradient: withInputGradient = true } = options;
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xIn, k, rk, b] = args as tf.Tensor[];
-    const save = args[4] as tf.GradSaveFunc;
+  const { returnSequences = false, inputGradient: withInputGradient = true, inference = false } = options;
+  const forward = ([xIn, k, rk, b]: tf.Tensor[], save: tf.GradSaveFunc | null): tf.Tensor => {
     const scale = blockScale(units, DOUBLED);
     const xs = toTimeMajor(xIn as tf.Tensor3D);
     const k2 = tf.mul(k, scale) as tf.Tensor2D;
@@ -55,21 +53,19 @@ export function fusedGru(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: t
       const zr = tf.sigmoid(tf.add(stepRows(projectedZr, t, batch), tf.matMul(h, rkZr))) as tf.Tensor2D;
       const [z, r] = tf.split(zr, 2, 1);
       const rh = tf.mul(r, h) as tf.Tensor2D;
-      const hh = tanhFromDoubled(tf.add(stepRows(projectedH, t, batch), tf.matMul(rh, rkH)));
+      const hh = tanhFromDoubled(tf.add(stepRows(projectedH, t, batch), tf.matMul(rh, rkH))) as tf.Tensor2D;
       h = tf.add(hh, tf.mul(z, tf.sub(h, hh))) as tf.Tensor2D;
       gates.push(zr);
-      candidates.push(hh as tf.Tensor2D);
+      candidates.push(hh);
       resetStates.push(rh);
       states.push(h);
     }
-    const all = tf.concat(states, 0);
-    save([xs, k2, rkZr, rkH, scale, tf.concat(gates, 0), tf.concat(candidates, 0), tf.concat(resetStates, 0), all]);
-    const value = returnSequences ? fromTimeMajor(all, steps, batch) : h;
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
-      tf.tidy(() => gruBackward(dy, saved as tf.Tensor2D[], batch, steps, units, returnSequences, withInputGradient));
-    return { value, gradFunc };
-  });
-  return op(x, kernel, recurrentKernel, bias ?? tf.zeros([3 * units]));
+    const all = save || returnSequences ? (tf.concat(states, 0) as tf.Tensor2D) : null;
+    if (save && all) save([xs, k2, rkZr, rkH, scale, tf.concat(gates, 0), tf.concat(candidates, 0), tf.concat(resetStates, 0), all]);
+    return returnSequences && all ? fromTimeMajor(all, steps, batch) : h;
+  };
+  const backward = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => gruBackward(dy, saved as tf.Tensor2D[], batch, steps, units, returnSequences, withInputGradient);
+  return runFused(forward, backward, [x, kernel, recurrentKernel, bias ?? tf.zeros([3 * units])], inference);
 }
 
 /** Gradients [dx, dkernel, drecurrentKernel, dbias] from the saved forward quantities. */

@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FusedOptions } from './common';
-import { blockScale, checkFusedInputs, inputGradient, columns, fromTimeMajor, previousStates, stepRows, sumRows, tanhFromDoubled, toTimeMajor, upstreamStep } from './common';
+import { blockScale, checkFusedInputs, inputGradient, runFused, columns, fromTimeMajor, previousStates, stepRows, sumRows, tanhFromDoubled, toTimeMajor, upstreamStep } from './common';
 
 /** Gate blocks i, f, c, o: only the candidate block c goes through tanh. */
 const DOUBLED = [false, false, true, false] as const;
@@ -38,10 +38,8 @@ const DOUBLED = [false, false, true, false] as const;
  */
 export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D | null, options: FusedOptions = {}): tf.Tensor {
   const { batch, steps, units } = checkFusedInputs('fusedLstm', x, kernel, recurrentKernel, bias, 4);
-  const { returnSequences = false, inputGradient: withInputGradient = true } = options;
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xIn, k, rk, b] = args as tf.Tensor[];
-    const save = args[4] as tf.GradSaveFunc;
+  const { returnSequences = false, inputGradient: withInputGradient = true, inference = false } = options;
+  const forward = ([xIn, k, rk, b]: tf.Tensor[], save: tf.GradSaveFunc | null): tf.Tensor => {
     const scale = blockScale(units, DOUBLED);
     const xs = toTimeMajor(xIn as tf.Tensor3D);
     const k2 = tf.mul(k, scale) as tf.Tensor2D;
@@ -65,14 +63,12 @@ export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: 
       tanhCells.push(tc);
       states.push(h);
     }
-    const all = tf.concat(states, 0);
-    save([xs, k2, rk2, scale, tf.concat(gates, 0), tf.concat(cells, 0), tf.concat(tanhCells, 0), all]);
-    const value = returnSequences ? fromTimeMajor(all, steps, batch) : h;
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
-      tf.tidy(() => lstmBackward(dy, saved as tf.Tensor2D[], batch, steps, units, returnSequences, withInputGradient));
-    return { value, gradFunc };
-  });
-  return op(x, kernel, recurrentKernel, bias ?? tf.zeros([4 * units]));
+    const all = save || returnSequences ? (tf.concat(states, 0) as tf.Tensor2D) : null;
+    if (save && all) save([xs, k2, rk2, scale, tf.concat(gates, 0), tf.concat(cells, 0), tf.concat(tanhCells, 0), all]);
+    return returnSequences && all ? fromTimeMajor(all, steps, batch) : h;
+  };
+  const backward = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => lstmBackward(dy, saved as tf.Tensor2D[], batch, steps, units, returnSequences, withInputGradient);
+  return runFused(forward, backward, [x, kernel, recurrentKernel, bias ?? tf.zeros([4 * units])], inference);
 }
 
 /** Gradients [dx, dkernel, drecurrentKernel, dbias] from the saved forward quantities. */

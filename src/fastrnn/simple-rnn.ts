@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FusedOptions } from './common';
-import { checkFusedInputs, fromTimeMajor, inputGradient, previousStates, stepRows, sumRows, tanhFromDoubled, toTimeMajor, upstreamStep } from './common';
+import { checkFusedInputs, fromTimeMajor, inputGradient, runFused, previousStates, stepRows, sumRows, tanhFromDoubled, toTimeMajor, upstreamStep } from './common';
 
 /**
  * Runs a SimpleRNN layer over a batch of sequences in one fused op that has its own gradient.
@@ -26,10 +26,8 @@ import { checkFusedInputs, fromTimeMajor, inputGradient, previousStates, stepRow
  */
 export function fusedSimpleRnn(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D | null, options: FusedOptions = {}): tf.Tensor {
   const { batch, steps, units } = checkFusedInputs('fusedSimpleRnn', x, kernel, recurrentKernel, bias, 1);
-  const { returnSequences = false, inputGradient: withInputGradient = true } = options;
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [xIn, k, rk, b] = args as tf.Tensor[];
-    const save = args[4] as tf.GradSaveFunc;
+  const { returnSequences = false, inputGradient: withInputGradient = true, inference = false } = options;
+  const forward = ([xIn, k, rk, b]: tf.Tensor[], save: tf.GradSaveFunc | null): tf.Tensor => {
     const xs = toTimeMajor(xIn as tf.Tensor3D);
     const k2 = tf.mul(k, 2) as tf.Tensor2D;
     const rk2 = tf.mul(rk, 2) as tf.Tensor2D;
@@ -40,14 +38,12 @@ export function fusedSimpleRnn(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKer
       h = tanhFromDoubled(tf.add(stepRows(projected, t, batch), tf.matMul(h, rk2))) as tf.Tensor2D;
       states.push(h);
     }
-    const all = tf.concat(states, 0);
-    save([xs, k2, rk2, all]);
-    const value = returnSequences ? fromTimeMajor(all, steps, batch) : h;
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
-      tf.tidy(() => simpleRnnBackward(dy, saved as tf.Tensor2D[], batch, steps, units, returnSequences, withInputGradient));
-    return { value, gradFunc };
-  });
-  return op(x, kernel, recurrentKernel, bias ?? tf.zeros([units]));
+    const all = save || returnSequences ? (tf.concat(states, 0) as tf.Tensor2D) : null;
+    if (save && all) save([xs, k2, rk2, all]);
+    return returnSequences && all ? fromTimeMajor(all, steps, batch) : h;
+  };
+  const backward = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => simpleRnnBackward(dy, saved as tf.Tensor2D[], batch, steps, units, returnSequences, withInputGradient);
+  return runFused(forward, backward, [x, kernel, recurrentKernel, bias ?? tf.zeros([units])], inference);
 }
 
 /** Gradients [dx, dkernel, drecurrentKernel, dbias] from the saved forward quantities. */

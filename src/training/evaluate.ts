@@ -2,6 +2,7 @@
  * Task metrics of a model on one split, computed in batches so memory stays bounded.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fastApply } from '../fastrnn/index';
 import type { ClassificationDataset, ForecastingDataset, LanguageModelDataset, SequenceDataset } from '../data/types';
 import { checkOneOf, checkPositiveInteger } from '../models/checks';
 import { checkDatasetShapes, checkModelFitsDataset, makeBatch, targetsPerSequence } from './batches';
@@ -76,7 +77,7 @@ export function evaluateSplit(model: tf.LayersModel, dataset: SequenceDataset, s
     const indices = Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
     const sums = tf.tidy(() => {
       const { x, y } = makeBatch(dataset, data, indices);
-      const out = model.predict(x, { batchSize: indices.length }) as tf.Tensor;
+      const out = fastApply(model, x);
       if (dataset.task === 'forecasting') {
         const err = tf.sub(out, y);
         return tf.stack([tf.sum(tf.square(err)), tf.sum(tf.abs(err))]);

@@ -156,6 +156,21 @@ describe('fastApply', () => {
     });
   }
 
+  it('without training: true (the plain forward pass) still gives the stock gradients through tfjs autodiff', () => {
+    const model = buildClassifier({ cell: 'GRU', units: 5, timeSteps: 4, features: 3, numClasses: 2, seed: 3 });
+    const x = seeded([3, 4, 3], 1);
+    const w = seeded([3, 2], 2);
+    const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
+    const plain = tf.variableGrads(() => tf.sum(tf.mul(w, fastApply(model, x))) as tf.Scalar, vars);
+    const stock = modelGrads(model, x, w, false);
+    for (const name of Object.keys(stock)) {
+      const d = maxDiff(plain.grads[name], stock[name]);
+      assert.ok(d < TOLERANCE, `gradient of ${name} differs by ${d}`);
+    }
+    tf.dispose([x, w, plain.value, ...Object.values(plain.grads), ...Object.values(stock)]);
+    model.dispose();
+  });
+
   it('language model (embedding, recurrent layer returning sequences, per-step dense): same gradients', () => {
     const model = buildLanguageModel({ cell: 'GRU', units: 6, vocabSize: 7, timeSteps: 5, embeddingDim: 4, seed: 3 });
     const x = tf.tensor2d([[1, 2, 3, 4, 5], [6, 0, 1, 2, 3]]);
