@@ -6,7 +6,7 @@ import type { ClassificationDataset, Split } from '../../src/data/types';
 import { fastApply, fastPlan, fusedGru, fusedLstm, fusedSimpleRnn } from '../../src/fastrnn';
 import { factorizeModel } from '../../src/lowrank';
 import { buildClassifier, buildForecaster, buildLanguageModel } from '../../src/models';
-import { l1Unstructured } from '../../src/pruning';
+import { l1Unstructured, pruneUnitsByScore } from '../../src/pruning';
 import { createQatState } from '../../src/quantization';
 import { ensureSegmentSumKernel, train } from '../../src/training';
 import { createRng } from '../../src/utils';
@@ -203,6 +203,19 @@ describe('fastApply', () => {
       model.dispose();
     });
   }
+
+  it('a model shrunk by unit removal runs fused, with the same gradients', () => {
+    const base = buildClassifier({ cell: 'LSTM', units: [8, 6], timeSteps: 5, features: 3, numClasses: 2, seed: 3 });
+    const { model } = pruneUnitsByScore(base, { layers: ['rnn_0'], amount: 0.5 });
+    assert.equal(model.getLayer('rnn_0').getWeights()[1].shape[0], 4, 'rnn_0 should have 4 units left');
+    assert.deepEqual(fastPlan(model).layers.filter((l) => l.path === 'fused').map((l) => l.layer), ['rnn_0', 'rnn_1']);
+    const x = seeded([4, 5, 3], 1);
+    const w = seeded([4, 2], 2);
+    assertSameGrads(model, x, w);
+    tf.dispose([x, w]);
+    base.dispose();
+    model.dispose();
+  });
 
   it('runs a layer the fused ops do not implement unchanged, and says why', () => {
     const input = tf.input({ shape: [4, 3] });
