@@ -66,6 +66,29 @@ export function blockScale(units: number, doubled: readonly boolean[]): tf.Tenso
   return tf.tensor1d(scale);
 }
 
+/** What every fused forward pass starts from. */
+export interface Projection {
+  /** x time-major, [T·B, F]. */
+  xs: tf.Tensor2D;
+  /** kernel ⊙ scale. */
+  k2: tf.Tensor2D;
+  /** recurrentKernel ⊙ scale. */
+  rk2: tf.Tensor2D;
+  /** xs·k2 + bias ⊙ scale: the input projection of all steps, [T·B, G·U]. */
+  projected: tf.Tensor2D;
+}
+
+/**
+ * Scales the weights' columns (folding in the factor 2 of the tanh blocks) and projects the inputs
+ * of all steps in one product.
+ */
+export function projectInputs(x: tf.Tensor, kernel: tf.Tensor, recurrentKernel: tf.Tensor, bias: tf.Tensor, scale: tf.Tensor1D | number): Projection {
+  const xs = toTimeMajor(x as tf.Tensor3D);
+  const k2 = tf.mul(kernel, scale) as tf.Tensor2D;
+  const rk2 = tf.mul(recurrentKernel, scale) as tf.Tensor2D;
+  return { xs, k2, rk2, projected: tf.add(tf.matMul(xs, k2), tf.mul(bias, scale)) as tf.Tensor2D };
+}
+
 /** Sum over rows as a product with a row of ones: the wasm Sum kernel transposes first, and is slower. */
 export function sumRows(m: tf.Tensor2D): tf.Tensor1D {
   return tf.reshape(tf.matMul(tf.ones([1, m.shape[0]]), m), [m.shape[1]]);

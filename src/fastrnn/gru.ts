@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FusedOptions } from './common';
-import { blockScale, checkFusedInputs, columns, fromTimeMajor, inputGradient, runFused, previousStates, stepRows, sumRows, tanhFromDoubled, toTimeMajor, upstreamStep } from './common';
+import { blockScale, checkFusedInputs, projectInputs, columns, fromTimeMajor, inputGradient, runFused, previousStates, stepRows, sumRows, tanhFromDoubled, toTimeMajor, upstreamStep } from './common';
 
 /** Gate blocks z, r, h: only the candidate block h goes through tanh. */
 const DOUBLED = [false, false, true] as const;
@@ -36,10 +36,7 @@ export function fusedGru(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: t
   const { returnSequences = false, inputGradient: withInputGradient = true, inference = false } = options;
   const forward = ([xIn, k, rk, b]: tf.Tensor[], save: tf.GradSaveFunc | null): tf.Tensor => {
     const scale = blockScale(units, DOUBLED);
-    const xs = toTimeMajor(xIn as tf.Tensor3D);
-    const k2 = tf.mul(k, scale) as tf.Tensor2D;
-    const rk2 = tf.mul(rk, scale) as tf.Tensor2D;
-    const projected = tf.add(tf.matMul(xs, k2), tf.mul(b, scale)) as tf.Tensor2D;
+    const { xs, k2, rk2, projected } = projectInputs(xIn, k, rk, b, scale);
     const projectedZr = columns(projected, 0, 2 * units);
     const projectedH = columns(projected, 2 * units, units);
     const rkZr = columns(rk2, 0, 2 * units);

@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FusedOptions } from './common';
-import { blockScale, checkFusedInputs, inputGradient, runFused, columns, fromTimeMajor, previousStates, stepRows, sumRows, tanhFromDoubled, toTimeMajor, upstreamStep } from './common';
+import { blockScale, checkFusedInputs, projectInputs, inputGradient, runFused, columns, fromTimeMajor, previousStates, stepRows, sumRows, tanhFromDoubled, toTimeMajor, upstreamStep } from './common';
 
 /** Gate blocks i, f, c, o: only the candidate block c goes through tanh. */
 const DOUBLED = [false, false, true, false] as const;
@@ -41,10 +41,7 @@ export function fusedLstm(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: 
   const { returnSequences = false, inputGradient: withInputGradient = true, inference = false } = options;
   const forward = ([xIn, k, rk, b]: tf.Tensor[], save: tf.GradSaveFunc | null): tf.Tensor => {
     const scale = blockScale(units, DOUBLED);
-    const xs = toTimeMajor(xIn as tf.Tensor3D);
-    const k2 = tf.mul(k, scale) as tf.Tensor2D;
-    const rk2 = tf.mul(rk, scale) as tf.Tensor2D;
-    const projected = tf.add(tf.matMul(xs, k2), tf.mul(b, scale)) as tf.Tensor2D;
+    const { xs, k2, rk2, projected } = projectInputs(xIn, k, rk, b, scale);
     let h: tf.Tensor2D = tf.zeros([batch, units]);
     let c: tf.Tensor2D = tf.zeros([batch, units]);
     const gates: tf.Tensor2D[] = [];

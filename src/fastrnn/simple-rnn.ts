@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FusedOptions } from './common';
-import { checkFusedInputs, fromTimeMajor, inputGradient, runFused, previousStates, stepRows, sumRows, tanhFromDoubled, toTimeMajor, upstreamStep } from './common';
+import { checkFusedInputs, projectInputs, fromTimeMajor, inputGradient, runFused, previousStates, stepRows, sumRows, tanhFromDoubled, toTimeMajor, upstreamStep } from './common';
 
 /**
  * Runs a SimpleRNN layer over a batch of sequences in one fused op that has its own gradient.
@@ -28,10 +28,7 @@ export function fusedSimpleRnn(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKer
   const { batch, steps, units } = checkFusedInputs('fusedSimpleRnn', x, kernel, recurrentKernel, bias, 1);
   const { returnSequences = false, inputGradient: withInputGradient = true, inference = false } = options;
   const forward = ([xIn, k, rk, b]: tf.Tensor[], save: tf.GradSaveFunc | null): tf.Tensor => {
-    const xs = toTimeMajor(xIn as tf.Tensor3D);
-    const k2 = tf.mul(k, 2) as tf.Tensor2D;
-    const rk2 = tf.mul(rk, 2) as tf.Tensor2D;
-    const projected = tf.add(tf.matMul(xs, k2), tf.mul(b, 2)) as tf.Tensor2D;
+    const { xs, k2, rk2, projected } = projectInputs(xIn, k, rk, b, 2);
     let h: tf.Tensor2D = tf.zeros([batch, units]);
     const states: tf.Tensor2D[] = [];
     for (let t = 0; t < steps; t++) {
