@@ -61,7 +61,7 @@ function randomInputs(n: number, seed: number): { x: tf.Tensor3D; y: tf.Tensor2D
 
 type Forward = (model: tf.LayersModel, x: tf.Tensor) => tf.Tensor;
 const stockForward: Forward = (model, x) => model.apply(x, { training: true }) as tf.Tensor;
-const fusedForward: Forward = (model, x) => fastApply(model, x, { training: true });
+const fusedForward: Forward = (model, x) => fastApply(model, x, { training: true, inputGradient: false });
 
 /** One epoch over the samples with Adam; returns seconds. */
 async function trainEpoch(model: tf.LayersModel, x: tf.Tensor3D, y: tf.Tensor2D, forward: Forward): Promise<number> {

@@ -219,7 +219,7 @@ export async function distill(
         const batch = [x.take(indices), targets.take(indices), train.labels ? train.labels.take(indices) : null] as const;
         try {
           const cost = optimizer.minimize(
-            () => lossOf(fastRecurrence ? fastApply(student, batch[0], { training: true }) : (student.apply(batch[0], { training: true }) as tf.Tensor), batch[1], batch[2]),
+            () => lossOf(fastRecurrence ? fastApply(student, batch[0], { training: true, inputGradient: false }) : (student.apply(batch[0], { training: true }) as tf.Tensor), batch[1], batch[2]),
             true,
             variables,
           ) as tf.Scalar;

@@ -36,7 +36,8 @@ export interface FastPlan {
 
 interface Step {
   layer: tf.layers.Layer;
-  fused?: { cell: CellType; returnSequences: boolean; inputGradient: boolean };
+  /** `readsInput`: the layer is fed by the model's input, whose gradient callers may not need. */
+  fused?: { cell: CellType; returnSequences: boolean; readsInput: boolean };
 }
 
 const FUSED: Record<CellType, typeof fusedLstm> = { LSTM: fusedLstm, GRU: fusedGru, SimpleRNN: fusedSimpleRnn };
@@ -99,8 +100,7 @@ function analyse(model: tf.LayersModel): { plan: FastPlan; steps: Step[] | null 
           steps.push({ layer });
         } else {
           entry.path = 'fused';
-          // The first layer reads the data, which needs no gradient.
-          steps.push({ layer, fused: { cell, returnSequences: config.returnSequences === true, inputGradient: i > 0 } });
+          steps.push({ layer, fused: { cell, returnSequences: config.returnSequences === true, readsInput: i === 0 } });
         }
       } else {
         steps.push({ layer });
@@ -129,10 +129,27 @@ function kernelOf(layer: tf.layers.Layer, base: string): tf.Tensor2D {
   return tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
 }
 
-function runLayer(layer: tf.layers.Layer, x: tf.Tensor, fused: NonNullable<Step['fused']>, training: boolean): tf.Tensor {
-  const options: FusedOptions = { returnSequences: fused.returnSequences, inputGradient: fused.inputGradient, inference: !training };
+function runLayer(layer: tf.layers.Layer, x: tf.Tensor, fused: NonNullable<Step['fused']>, training: boolean, inputGradient: boolean): tf.Tensor {
+  const options: FusedOptions = { returnSequences: fused.returnSequences, inputGradient: inputGradient || !fused.readsInput, inference: !training };
   const bias = (weight(layer, 'bias') as tf.Tensor1D | undefined) ?? null;
   return FUSED[fused.cell](x as tf.Tensor3D, kernelOf(layer, 'kernel'), kernelOf(layer, 'recurrent_kernel'), bias, options);
+}
+
+/** Options of {@link fastApply}. */
+export interface FastApplyOptions {
+  /**
+   * Training mode: recurrent layers use their hand-written backward pass (and other layers get
+   * `training: true`); otherwise they run a plain forward pass.
+   * @default false
+   */
+  training?: boolean;
+  /**
+   * Whether gradients with respect to `x` are wanted. Training loops feed data and pass false: a
+   * recurrent layer reading `x` directly then skips one product of its backward pass and gives
+   * `x` a zero gradient.
+   * @default true
+   */
+  inputGradient?: boolean;
 }
 
 /**
@@ -158,17 +175,19 @@ export function fastPlan(model: tf.LayersModel): FastPlan {
  * const { value, grads } = tf.variableGrads(() => lossOf(fastApply(model, x, { training: true })));
  * @param model A layers model with one input and one output.
  * @param x The input batch.
- * @param kwargs Passed to the layers that run unchanged.
+ * @param options See {@link FastApplyOptions}; `training` is also passed to the layers that run unchanged.
  * @returns The model's output.
  * @throws Whatever the layers throw for an input of the wrong shape.
  */
-export function fastApply(model: tf.LayersModel, x: tf.Tensor, kwargs: { training?: boolean } = {}): tf.Tensor {
+export function fastApply(model: tf.LayersModel, x: tf.Tensor, options: FastApplyOptions = {}): tf.Tensor {
+  const { training = false, inputGradient = true } = options;
+  const kwargs = { training };
   const { steps } = analyse(model);
   if (!steps) return model.apply(x, kwargs) as tf.Tensor;
   return tf.tidy(() => {
     let out = x;
     for (const step of steps) {
-      out = step.fused ? runLayer(step.layer, out, step.fused, kwargs.training === true) : (step.layer.apply(out, kwargs) as tf.Tensor);
+      out = step.fused ? runLayer(step.layer, out, step.fused, training, inputGradient) : (step.layer.apply(out, kwargs) as tf.Tensor);
     }
     return out;
   });

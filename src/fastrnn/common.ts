@@ -25,8 +25,9 @@ export interface FusedOptions {
    */
   inputGradient?: boolean;
   /**
-   * No gradient will be taken (evaluation, prediction): run the plain forward pass, without the
-   * custom-gradient wrapper and without gathering what only the backward pass needs.
+   * For evaluation and prediction: run a plain forward pass, without the custom-gradient wrapper
+   * and without gathering what only the hand-written backward pass needs. It stays differentiable
+   * through tfjs's own gradients of each op, only more slowly.
    * @default false
    */
   inference?: boolean;

@@ -6,5 +6,5 @@ export { fusedLstm } from './lstm';
 export { fusedGru } from './gru';
 export { fusedSimpleRnn } from './simple-rnn';
 export { fastApply, fastPlan } from './apply';
-export type { FastLayerPlan, FastPlan } from './apply';
+export type { FastApplyOptions, FastLayerPlan, FastPlan } from './apply';
 export type { FusedOptions } from './common';

@@ -126,7 +126,7 @@ export async function trainQat(
         const idx = tf.tensor1d(order.subarray(start, Math.min(n, start + batchSize)), 'int32');
         const xb = tf.gather(xs, idx);
         const yb = tf.gather(ys, idx);
-        const value = qat.step(() => loss(yb, fastRecurrence ? fastApply(model, xb, { training: true }) : (model.apply(xb, { training: true }) as tf.Tensor)), optimizer);
+        const value = qat.step(() => loss(yb, fastRecurrence ? fastApply(model, xb, { training: true, inputGradient: false }) : (model.apply(xb, { training: true }) as tf.Tensor)), optimizer);
         tf.dispose([idx, xb, yb]);
         sum += value;
         batches += 1;

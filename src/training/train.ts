@@ -102,7 +102,7 @@ export async function train(model: tf.LayersModel, dataset: SequenceDataset, opt
         let part: number;
         try {
           const { value, grads } = tf.variableGrads(() => {
-            const out = fastRecurrence ? fastApply(model, x, { training: true }) : (model.apply(x, { training: true }) as tf.Tensor);
+            const out = fastRecurrence ? fastApply(model, x, { training: true, inputGradient: false }) : (model.apply(x, { training: true }) as tf.Tensor);
             // Kept past the gradient tape's scope for the batch metric; disposed below.
             pred = tf.keep(out);
             return lossFn ? lossFn(y, out, { x, indices, epoch, step }) : taskLoss(dataset.task, y, out);

@@ -156,6 +156,22 @@ describe('fastApply', () => {
     });
   }
 
+  it('gives x the stock gradient unless told it is not wanted', () => {
+    const model = buildClassifier({ cell: 'LSTM', units: 5, timeSteps: 4, features: 3, numClasses: 2, seed: 3 });
+    const x = seeded([3, 4, 3], 1);
+    const w = seeded([3, 2], 2);
+    const lossOf = (f: (input: tf.Tensor) => tf.Tensor) => (input: tf.Tensor) => tf.sum(tf.mul(w, f(input))) as tf.Scalar;
+    const stock = tf.grad(lossOf((input) => model.apply(input, { training: true }) as tf.Tensor))(x);
+    const fused = tf.grad(lossOf((input) => fastApply(model, input, { training: true })))(x);
+    const skipped = tf.grad(lossOf((input) => fastApply(model, input, { training: true, inputGradient: false })))(x);
+    const d = maxDiff(fused, stock);
+    assert.ok(d < TOLERANCE, `gradient of x differs from the stock layers' by ${d}`);
+    assert.ok(tf.max(tf.abs(stock)).dataSync()[0] > 0, 'the reference gradient of x should not be zero');
+    assert.equal(tf.max(tf.abs(skipped)).dataSync()[0], 0);
+    tf.dispose([x, w, stock, fused, skipped]);
+    model.dispose();
+  });
+
   it('without training: true (the plain forward pass) still gives the stock gradients through tfjs autodiff', () => {
     const model = buildClassifier({ cell: 'GRU', units: 5, timeSteps: 4, features: 3, numClasses: 2, seed: 3 });
     const x = seeded([3, 4, 3], 1);
