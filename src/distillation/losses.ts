@@ -11,6 +11,7 @@
  * softmax is over the last axis and every leading position counts as one prediction.
  */
 import * as tf from '@tensorflow/tfjs';
+import { sparseSoftmaxCrossEntropy } from '../training/losses';
 
 /** Options of {@link hintonLoss}. */
 export interface HintonLossOptions {
@@ -52,22 +53,6 @@ export function checkHintonOptions(temperature: number, alpha: number): void {
 }
 
 /**
- * Log-softmax over the last axis, computed as z − max(z) − log Σ exp(z − max(z)) so that large
- * logits neither overflow nor lose the small probabilities.
- *
- * @example logSoftmax(tf.tensor2d([[1000, 0]])) // [[0, -1000]]
- * @param logits Any rank >= 1.
- * @returns log p, same shape.
- */
-export function logSoftmax(logits: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    // The max only shifts; its gradient contributions cancel (−1 + Σ softmax = 0).
-    const shifted = tf.sub(logits, tf.max(logits, -1, true));
-    return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), -1, true)));
-  });
-}
-
-/**
  * The course text's distillation loss: squared L2 distance between student and teacher outputs.
  * Reduction: the squared differences are summed over every axis but the first (classes, or time
  * steps and vocabulary, or forecast horizon) and averaged over the batch, i.e.
@@ -104,35 +89,10 @@ export function softTargetKl(studentLogits: tf.Tensor, teacherLogits: tf.Tensor,
   checkSameShape(studentLogits, teacherLogits);
   checkHintonOptions(temperature, 0);
   return tf.tidy(() => {
-    const logPt = logSoftmax(tf.div(teacherLogits, temperature));
-    const logPs = logSoftmax(tf.div(studentLogits, temperature));
+    const logPt = tf.logSoftmax(tf.div(teacherLogits, temperature));
+    const logPs = tf.logSoftmax(tf.div(studentLogits, temperature));
     const perPrediction = tf.sum(tf.mul(tf.exp(logPt), tf.sub(logPt, logPs)), -1);
     return tf.mean(perPrediction) as tf.Scalar;
-  });
-}
-
-/**
- * Cross-entropy of logits against class indices, averaged over predictions.
- *
- * @example sparseCrossEntropy(tf.tensor2d([[0, 2]]), tf.tensor1d([1], 'int32')) // −log(0.7311) = 0.3133
- * @param logits `[..., classes]`.
- * @param labels Class indices, one per prediction (`[batch]` or `[batch, timeSteps]`, any
- *   layout with that many entries); values are not checked here, an index outside
- *   [0, classes) contributes 0.
- * @returns A scalar.
- * @throws RangeError when the number of labels differs from the number of predictions.
- */
-export function sparseCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
-  const classes = logits.shape[logits.rank - 1];
-  const predictions = logits.size / classes;
-  if (labels.size !== predictions) {
-    throw new RangeError(`labels must have one entry per prediction (${predictions} for logits [${logits.shape.join(', ')}]), got ${labels.size}`);
-  }
-  return tf.tidy(() => {
-    const logP = tf.reshape(logSoftmax(logits), [predictions, classes]);
-    const indices = tf.cast(tf.reshape(labels, [predictions]), 'int32') as tf.Tensor1D;
-    const picked = tf.sum(tf.mul(tf.oneHot(indices, classes), logP), -1);
-    return tf.neg(tf.mean(picked)) as tf.Scalar;
   });
 }
 
@@ -163,7 +123,7 @@ export function hintonLoss(
   return tf.tidy(() => {
     const terms: tf.Tensor[] = [];
     if (alpha > 0) terms.push(tf.mul(alpha * temperature * temperature, softTargetKl(studentLogits, teacherLogits, temperature)));
-    if (alpha < 1) terms.push(tf.mul(1 - alpha, sparseCrossEntropy(studentLogits, labels as tf.Tensor)));
+    if (alpha < 1) terms.push(tf.mul(1 - alpha, sparseSoftmaxCrossEntropy(labels as tf.Tensor, studentLogits)));
     return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
   });
 }

@@ -83,7 +83,7 @@ export function baselineConfig(task: BaselineTask, cell: CellType, options: { qu
     task, cell, quick, seed,
     data: { window: 30, horizon: 1, seed },
     spec: { cell, units: q(16, 32), seed },
-    train: { numEpochs: q(2, 40), batchSize: 32, learningRate: 3e-3, clipNorm: 5, patience: q(undefined, 6), seed },
+    train: { numEpochs: q(2, 40), batchSize: 32, learningRate: 3e-3, clipNorm: 5, earlyStopping: quick ? undefined : { patience: 6 }, seed },
   };
 }
 

@@ -49,7 +49,7 @@ function unmaskedZeros(model: tf.LayersModel, selection: WeightSelection): numbe
  * @param model The model, changed in place (its masks compose with any it already has).
  * @param parameters Non-zero parameters to leave, an integer.
  * @param selection Which weights may be pruned; by default kernels and recurrent kernels.
- * @returns The model's pruning state (use `maskHook()` when fine-tuning).
+ * @returns The model's pruning state (pass it to `train` as a callback when fine-tuning).
  * @throws RangeError when `parameters` is not an integer between the non-zeros that cannot be
  *   pruned (biases, unselected weights) and the model's current non-zeros; nothing changes then.
  */

@@ -3,13 +3,15 @@
  * on the steps a schedule chooses, the smallest weights are masked up to the schedule's sparsity,
  * and after every step the masks are applied again so that the optimizer cannot revive them.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import type { TrainingCallback } from '../training/callbacks';
+import type { BatchLogs } from '../training/types';
 import type { PruningSchedule } from './schedules';
 import { selectWeights, type WeightSelection } from './selection';
 import { createPruningState, pruningStateOf, type PruningState } from './state';
 import { pruneToSparsity, type PruningScope } from './unstructured';
 
-/** Options of {@link gradualPruningHook}. */
+/** Options of {@link gradualPruning}. */
 export interface GradualPruningOptions extends WeightSelection {
   /**
    * Rank weights within each tensor ('layer') or across all selected ones ('global').
@@ -18,24 +20,34 @@ export interface GradualPruningOptions extends WeightSelection {
   scope?: PruningScope;
 }
 
-/** An `onBatchEnd(step)` callback that also exposes the masks it maintains. */
-export interface GradualPruningCallback {
-  (step: number): void;
-  /** The model's pruning state (sparsity report, removePruning after training). */
+/** One pruning event of a schedule: the target and what the masks reached. */
+export interface PruningEvent {
+  step: number;
+  /** The schedule's sparsity at that step. */
+  target: number;
+  /** Share of the selected weights the masks prune after the event. */
+  measured: number;
+}
+
+/** The training callback of {@link gradualPruning}. */
+export interface GradualPruning extends TrainingCallback {
+  /** The model's pruning state (sparsity report, `removePruning` after training). */
   readonly state: PruningState;
+  /** Every step at which the masks grew, in order. */
+  readonly events: readonly PruningEvent[];
 }
 
 /**
- * Makes the training loop's `onBatchEnd(step)` callback for gradual pruning. `step` is the index of
- * the batch that has just been applied, counted the way the schedule's steps are counted. At
- * steps where `schedule.shouldPrune(step)` the masks grow to `schedule.sparsityAt(step)` (never
- * shrink); at every step they are re-applied. After training, `removePruning(hook.state)` leaves a
- * plain model.
+ * Gradual magnitude pruning as a training callback (tfmot's `prune_low_magnitude` with
+ * `UpdatePruningStep`). After the optimizer step `step` (counted from 0, as the schedule counts),
+ * when `schedule.shouldPrune(step)` the masks grow to `schedule.sparsityAt(step)` (they never
+ * shrink); after every step they are applied again, so that the optimizer cannot revive a pruned
+ * weight. After training, `removePruning(callback.state)` leaves a plain model.
  *
  * @example
- * const hook = gradualPruningHook(model, new PolynomialDecay({ initialSparsity: 0, finalSparsity: 0.8, beginStep: 0, endStep: 500, frequency: 50 }));
- * await train(model, data, { onBatchEnd: hook });
- * removePruning(hook.state);
+ * const pruning = gradualPruning(model, new PolynomialDecay({ initialSparsity: 0, finalSparsity: 0.8, beginStep: 0, endStep: 500, frequency: 50 }));
+ * await train(model, data, { callbacks: [pruning, earlyStopping({ patience: 2, startFromEpoch: 3 })] });
+ * removePruning(pruning.state);
  * @param model The model being trained, changed in place.
  * @param schedule When and how much to prune, e.g. {@link PolynomialDecay}.
  * @param options Scope and weight selection; see {@link GradualPruningOptions}.
@@ -43,11 +55,7 @@ export interface GradualPruningCallback {
  * @throws TypeError when the schedule lacks `sparsityAt`/`shouldPrune`; RangeError for a bad scope,
  *   layer or role (checked now, not at the first step).
  */
-export function gradualPruningHook(
-  model: tf.LayersModel,
-  schedule: PruningSchedule,
-  options: GradualPruningOptions = {},
-): GradualPruningCallback {
+export function gradualPruning(model: tf.LayersModel, schedule: PruningSchedule, options: GradualPruningOptions = {}): GradualPruning {
   const { scope = 'layer', layers, roles } = options;
   if (!schedule || typeof schedule.sparsityAt !== 'function' || typeof schedule.shouldPrune !== 'function') {
     throw new TypeError('schedule must have sparsityAt(step) and shouldPrune(step), e.g. a PolynomialDecay');
@@ -56,14 +64,25 @@ export function gradualPruningHook(
     throw new RangeError(`scope must be 'layer' or 'global', got ${JSON.stringify(scope)}`);
   }
   selectWeights(model, { layers, roles });
-  const callback = (step: number): void => {
-    if (schedule.shouldPrune(step)) {
-      pruneToSparsity(model, { sparsity: schedule.sparsityAt(step), scope, layers, roles });
-      return;
-    }
+  const events: PruningEvent[] = [];
+  const applyMasks = (): void => {
     const state = pruningStateOf(model);
     if (state && !state.isRemoved) state.applyMasks();
   };
-  Object.defineProperty(callback, 'state', { get: () => createPruningState(model), enumerable: true });
-  return callback as GradualPruningCallback;
+  return {
+    get state() {
+      return createPruningState(model);
+    },
+    events,
+    onBatchEnd(logs: BatchLogs): void {
+      if (!schedule.shouldPrune(logs.step)) {
+        applyMasks();
+        return;
+      }
+      const target = schedule.sparsityAt(logs.step);
+      const report = pruneToSparsity(model, { sparsity: target, scope, layers, roles }).sparsityReport();
+      events.push({ step: logs.step, target, measured: report.total.sparsity });
+    },
+    onTrainEnd: applyMasks,
+  };
 }

@@ -39,9 +39,6 @@ export interface SparsityReport {
   total: { size: number; pruned: number; sparsity: number };
 }
 
-/** A callback for a training loop's `onBatchEnd(step)` hook. */
-export type BatchEndCallback = (step: number) => void;
-
 /**
  * Builds a report from per-weight counts.
  *
@@ -153,7 +150,7 @@ export class PruningState {
   }
 
   /**
-   * Multiplies every masked weight by its mask. Call after each optimizer step (see {@link maskHook}).
+   * Multiplies every masked weight by its mask. Call after each optimizer step (a state passed to `train` as a callback does so).
    *
    * @example await model.fit(x, y, { callbacks: { onBatchEnd: () => state.applyMasks() } })
    * @throws Error when the state was removed.
@@ -170,14 +167,22 @@ export class PruningState {
   }
 
   /**
-   * A callback for the training loop's `onBatchEnd(step)` that re-applies the masks after each
-   * optimizer step, for fine-tuning a pruned model.
+   * The state is a training callback: after every optimizer step, and once more at the end of
+   * training, it re-applies the masks, so fine-tuning a pruned model keeps pruned weights at 0.
    *
-   * @example train(model, data, { onBatchEnd: state.maskHook() })
-   * @returns The callback; it ignores its arguments.
+   * @example await train(model, data, { callbacks: [state] })
    */
-  maskHook(): BatchEndCallback {
-    return () => this.applyMasks();
+  onBatchEnd(): void {
+    this.applyMasks();
+  }
+
+  /**
+   * Re-applies the masks when training ends (after early stopping has restored earlier weights).
+   *
+   * @example await train(model, data, { callbacks: [state, earlyStopping()] })
+   */
+  onTrainEnd(): void {
+    if (!this.removed) this.applyMasks();
   }
 
   /**

@@ -11,7 +11,6 @@ export * from './tensor';
 export * from './model';
 export * from './float16-model';
 export * from './qat';
-export * from './train-qat';
 export * from './bitpack';
 export * from './sidecar';
 export * from './tfjs-format';

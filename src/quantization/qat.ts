@@ -10,9 +10,9 @@
  * Without the shadows the small updates of one step would be rounded away and training would stall.
  *
  * Two ways to drive it:
- * - `step(lossFn, optimizer)` (or `afterStep(grads, optimizer)`) does the whole update;
- * - a training loop that updates the model's variables itself calls `onBatchEnd()` after each
- *   update: the change the optimizer made to each quantized variable is moved onto its shadow.
+ * - as a callback of `train` (`callbacks: [qat]`): after each optimizer step, `onBatchEnd` moves
+ *   the change the optimizer made to each quantized variable onto its shadow;
+ * - by hand: `step(lossFn, optimizer)` (or `afterStep(grads, optimizer)`) does the whole update.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WeightRef } from '../core/index';
@@ -60,8 +60,15 @@ export interface QatState {
   afterStep(grads: tf.NamedTensorMap, optimizer: tf.Optimizer): void;
   /** One training step: gradients of `lossFn` (which runs the model), then `afterStep`. Returns the loss. */
   step(lossFn: () => tf.Scalar, optimizer: tf.Optimizer): number;
-  /** For loops that updated the model's variables themselves: moves each update onto the shadow. */
+  /**
+   * Training-callback hook: registers the shadows as part of the trained state (so early stopping
+   * saves and restores them) and writes fakeQuant(shadow) into the model.
+   */
+  onTrainBegin(run: { stateVariables: tf.Variable[] }): void;
+  /** Training-callback hook, after each optimizer step: moves each update onto the shadow. */
   onBatchEnd(): void;
+  /** Training-callback hook: writes fakeQuant(shadow) again, after early stopping restored them. */
+  onTrainEnd(): void;
   /** Writes the final quantized weights into the model, releases the shadows and reports the codes. */
   export(): QuantizeModelReport;
   /** Releases the shadows and leaves the model holding the last fake-quantized weights. */
@@ -197,6 +204,16 @@ export function createQatState(model: tf.LayersModel, options: QatOptions = {}):
     beforeStep();
   };
 
+  const onTrainBegin = (run: { stateVariables: tf.Variable[] }): void => {
+    assertActive();
+    for (const slot of slots) if (!run.stateVariables.includes(slot.shadow)) run.stateVariables.push(slot.shadow);
+    beforeStep();
+  };
+
+  const onTrainEnd = (): void => {
+    if (!finished) beforeStep();
+  };
+
   const release = (): void => {
     for (const slot of slots) slot.shadow.dispose();
     finished = true;
@@ -230,7 +247,9 @@ export function createQatState(model: tf.LayersModel, options: QatOptions = {}):
     beforeStep,
     afterStep,
     step,
+    onTrainBegin,
     onBatchEnd,
+    onTrainEnd,
     export: exportWeights,
     dispose,
   };

@@ -12,6 +12,7 @@ import { buildModelFor, resolveSpec, specKey } from '../models/spec';
 import { loadModel, MODEL_JSON, saveModel } from '../models/io';
 import type { ModelSpec } from '../models/types';
 import { checkDatasetShapes, checkModelFitsDataset } from './batches';
+import { earlyStopping, resolveEarlyStopping, type EarlyStoppingOptions } from './callbacks';
 import { resolveTrainSettings } from './options';
 import { autoPrints } from './progress';
 import { train } from './train';
@@ -51,10 +52,14 @@ const HISTORY_JSON = 'history.json';
 const META_JSON = 'meta.json';
 
 /**
- * Training options that can be part of a cache key: functions and optimizer objects cannot, so
- * hooked or custom-loss training goes through `train` and `saveModel` directly.
+ * Training options that can be part of a cache key: callbacks, functions and optimizer objects
+ * cannot, so such training goes through `train` and `saveModel` directly. Early stopping is the
+ * exception: its options are data, and `trainOrLoad` makes the callback.
  */
-export type CacheableTrainOptions = Omit<TrainOptions, 'onBatchEnd' | 'onEpochEnd' | 'lossFn' | 'trainableVariables' | 'optimizer'>;
+export type CacheableTrainOptions = Omit<TrainOptions, 'callbacks' | 'lossFn' | 'trainableVariables' | 'optimizer'> & {
+  /** Early stopping on the validation split, given as data so that it can be part of the key. */
+  earlyStopping?: EarlyStoppingOptions;
+};
 
 /** Options of {@link trainOrLoad}. */
 export interface CacheOptions {
@@ -131,7 +136,8 @@ function datasetIdentity(dataset: SequenceDataset): Record<string, unknown> {
  * @throws TypeError / RangeError for a bad spec or bad options.
  */
 export function cacheKey(dataset: SequenceDataset, spec: ModelSpec, trainOptions: CacheableTrainOptions = {}, tag = ''): { key: string; material: Record<string, unknown> } {
-  const settings = resolveTrainSettings(dataset, trainOptions);
+  const { earlyStopping: stopping, ...rest } = trainOptions;
+  const settings = { ...resolveTrainSettings(dataset, rest), earlyStopping: stopping === undefined ? null : resolveEarlyStopping(stopping) };
   const material = { format: CACHE_FORMAT_VERSION, dataset: datasetIdentity(dataset), spec: resolveSpec(spec, dataset), train: settings, tag };
   const hash = createHash('sha256').update(canonicalJson(material)).digest('hex').slice(0, 12);
   return { key: `${specKey(spec, dataset)}-${hash}`, material };
@@ -166,7 +172,7 @@ async function loadEntry(dir: string, dataset: SequenceDataset): Promise<{ model
  * @param trainOptions Training settings; see {@link CacheableTrainOptions}.
  * @param cacheOptions See {@link CacheOptions}.
  * @returns The model (caller disposes), its history and where it came from.
- * @throws TypeError when trainOptions holds hooks, a custom loss, variables or an optimizer;
+ * @throws TypeError when trainOptions holds callbacks, a custom loss, variables or an optimizer;
  *   TypeError / RangeError for a bad spec, options or dataset.
  */
 export async function trainOrLoad(
@@ -176,7 +182,7 @@ export async function trainOrLoad(
   cacheOptions: CacheOptions = {},
 ): Promise<TrainOrLoadResult> {
   const { cacheDir = DEFAULT_MODEL_CACHE_DIR, retrain = process.env[RETRAIN_ENV_VAR] === '1', tag = '' } = cacheOptions;
-  for (const name of ['onBatchEnd', 'onEpochEnd', 'lossFn', 'trainableVariables', 'optimizer']) {
+  for (const name of ['callbacks', 'lossFn', 'trainableVariables', 'optimizer']) {
     if ((trainOptions as Record<string, unknown>)[name] !== undefined) {
       throw new TypeError(`trainOrLoad cannot cache a run with ${name} (it is not part of the cache key); use train() and saveModel() instead`);
     }
@@ -202,7 +208,8 @@ export async function trainOrLoad(
   const model = buildModelFor(dataset, spec);
   let history: History;
   try {
-    history = await train(model, dataset, trainOptions);
+    const { earlyStopping: stopping, ...rest } = trainOptions;
+    history = await train(model, dataset, { ...rest, callbacks: stopping === undefined ? [] : [earlyStopping(stopping)] });
     // Written next to the entry, then renamed into place: an interrupted run leaves no half entry.
     const tmp = `${dir}.tmp-${process.pid}`;
     await fs.rm(tmp, { recursive: true, force: true });

@@ -14,3 +14,5 @@ export { formatEpochLine } from './progress';
 export { trainOrLoad, cacheKey, CACHE_FORMAT_VERSION, RETRAIN_ENV_VAR, DEFAULT_MODEL_CACHE_DIR } from './cache';
 export type { CacheOptions, CacheableTrainOptions, TrainOrLoadResult } from './cache';
 export { ensureSegmentSumKernel } from './segment-sum-kernel';
+export { earlyStopping, resolveEarlyStopping, checkCallbacks } from './callbacks';
+export type { TrainingCallback, TrainingRun, EarlyStopping, EarlyStoppingOptions, MonitorName } from './callbacks';

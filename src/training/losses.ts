@@ -7,16 +7,21 @@ import type { MetricName } from './types';
 
 /**
  * Mean cross-entropy between integer labels and logits, in nats, with the softmax folded in
- * (log-softmax is stable for large logits where softmax-then-log is not).
+ * (log-softmax is stable for large logits where softmax-then-log is not). The project's one
+ * cross-entropy: training, evaluation and distillation all use it, labels first as in tf.losses.
  *
  * @example sparseSoftmaxCrossEntropy(tf.tensor1d([1], 'int32'), tf.tensor2d([[0, 0]])) // ln 2
- * @param labels Integer class ids, any shape `[...]`.
+ * @param labels Integer class ids, one per prediction, any layout (`[batch]`, `[batch, steps]`).
  * @param logits Logits `[..., numClasses]`.
  * @returns A scalar: the mean over all label positions.
+ * @throws RangeError when the number of labels differs from the number of predictions.
  */
 export function sparseSoftmaxCrossEntropy(labels: tf.Tensor, logits: tf.Tensor): tf.Scalar {
+  const numClasses = logits.shape[logits.rank - 1];
+  if (labels.size * numClasses !== logits.size) {
+    throw new RangeError(`labels must have one entry per prediction (${logits.size / numClasses} for logits [${logits.shape.join(', ')}]), got ${labels.size}`);
+  }
   return tf.tidy(() => {
-    const numClasses = logits.shape[logits.rank - 1];
     const flatLogits = logits.reshape([-1, numClasses]);
     const flatLabels = labels.reshape([-1]).toInt();
     const logProb = tf.logSoftmax(flatLogits);

@@ -18,8 +18,6 @@ export interface ResolvedTrainSettings {
   clipNorm: number | null;
   seed: number;
   shuffle: boolean;
-  patience: number | null;
-  restoreBestWeights: boolean;
   validationBatchSize: number;
   fastRecurrence: boolean;
 }
@@ -46,8 +44,6 @@ export function resolveTrainSettings(dataset: SequenceDataset, options: TrainOpt
     clipNorm = dataset.task === 'language-model' ? DEFAULT_LM_CLIP_NORM : null,
     seed = 42,
     shuffle = true,
-    patience,
-    restoreBestWeights = true,
     validationBatchSize = 256,
     fastRecurrence = true,
   } = options;
@@ -57,15 +53,11 @@ export function resolveTrainSettings(dataset: SequenceDataset, options: TrainOpt
   if (clipNorm !== null) checkPositiveNumber('clipNorm', clipNorm);
   checkSeed('seed', seed);
   if (typeof shuffle !== 'boolean') throw new TypeError(`shuffle must be a boolean, got ${typeof shuffle}`);
-  if (patience !== undefined) checkPositiveInteger('patience', patience);
-  if (typeof restoreBestWeights !== 'boolean') throw new TypeError(`restoreBestWeights must be a boolean, got ${typeof restoreBestWeights}`);
   checkPositiveInteger('validationBatchSize', validationBatchSize);
   if (typeof fastRecurrence !== 'boolean') throw new TypeError(`fastRecurrence must be a boolean, got ${typeof fastRecurrence}`);
   if (options.optimizer !== undefined && !(options.optimizer instanceof tf.Optimizer)) {
     throw new TypeError(`optimizer must be a tf.Optimizer, got ${typeof options.optimizer}`);
   }
-  checkFunction('onBatchEnd', options.onBatchEnd);
-  checkFunction('onEpochEnd', options.onEpochEnd);
   checkFunction('lossFn', options.lossFn);
   if (options.trainableVariables !== undefined) {
     const vars = options.trainableVariables;
@@ -81,8 +73,6 @@ export function resolveTrainSettings(dataset: SequenceDataset, options: TrainOpt
     clipNorm,
     seed,
     shuffle,
-    patience: patience ?? null,
-    restoreBestWeights,
     validationBatchSize,
     fastRecurrence,
   };

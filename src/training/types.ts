@@ -2,17 +2,18 @@
  * Option, log and history types of the training loop.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { TrainingCallback } from './callbacks';
 
 /** Name of the per-epoch metric of each task (see `History.metricName`). */
 export type MetricName = 'accuracy' | 'bitsPerChar' | 'mae';
 
-/** What `onBatchEnd` receives after each optimizer step. */
+/** What a callback's `onBatchEnd` receives after each optimizer step. */
 export interface BatchLogs {
   /** Epoch index, from 0. */
   epoch: number;
   /** Batch index within the epoch, from 0. */
   batch: number;
-  /** Global optimizer step index, from 0 (same as the hook's first argument). */
+  /** Global index of the optimizer step just taken, from 0 (the step a pruning schedule counts). */
   step: number;
   /** Loss of this batch (the value that was minimised). */
   loss: number;
@@ -47,8 +48,10 @@ export interface History {
   metricName: MetricName;
   /** Epoch with the lowest validation loss, when validation ran. */
   bestEpoch?: number;
-  /** Whether early stopping ended training before `numEpochs`. */
+  /** Whether a callback (early stopping) ended training before `numEpochs`. */
   stoppedEarly: boolean;
+  /** Optimizer steps taken in all. */
+  steps?: number;
 }
 
 /** The batch a custom loss is computing on. */
@@ -130,30 +133,16 @@ export interface TrainOptions {
    */
   shuffle?: boolean;
   /**
-   * Stop after this many epochs without a lower validation loss; undefined trains all epochs.
-   * @default undefined
-   */
-  patience?: number;
-  /**
-   * With `patience`, put back the weights of the epoch with the lowest validation loss at the end.
-   * @default true
-   */
-  restoreBestWeights?: boolean;
-  /**
    * Sequences per forward pass during validation.
    * @default 256
    */
   validationBatchSize?: number;
   /**
-   * Called after every optimizer step, e.g. to re-apply pruning masks or fake quantisation.
-   * @default undefined
+   * Callbacks (see `./callbacks`): pruning states, `gradualPruning`, QAT states, `earlyStopping`,
+   * or any object with `onTrainBegin`/`onBatchEnd`/`onEpochEnd`/`onTrainEnd` methods.
+   * @default []
    */
-  onBatchEnd?: (step: number, logs: BatchLogs) => void | Promise<void>;
-  /**
-   * Called after every epoch, after validation.
-   * @default undefined
-   */
-  onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+  callbacks?: TrainingCallback[];
   /**
    * Loss to minimise instead of the task loss (e.g. a distillation loss). Validation still reports
    * the task loss.

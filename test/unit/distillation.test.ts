@@ -6,11 +6,12 @@ import {
   compareWithTeacher,
   distill,
   hintonLoss,
-  logSoftmax,
   mseDistillationLoss,
   softTargetKl,
-  sparseCrossEntropy,
 } from '../../src/distillation';
+import type { ClassificationDataset, LanguageModelDataset, Split } from '../../src/data/types';
+import { buildModelFor } from '../../src/models';
+import { earlyStopping, evaluate, sparseSoftmaxCrossEntropy } from '../../src/training';
 import { createRng } from '../../src/utils';
 
 const TOL = 1e-5;
@@ -136,7 +137,7 @@ describe('softTargetKl and hintonLoss', () => {
       close(scalar(hintonLoss(s, t, labels, { temperature: 3, alpha: 0 })), 1.1269280);
       t.dispose();
     }
-    close(scalar(sparseCrossEntropy(s, labels)), 1.1269280);
+    close(scalar(sparseSoftmaxCrossEntropy(labels, s)), 1.1269280);
     tf.dispose([s, labels]);
   });
 
@@ -172,7 +173,7 @@ describe('softTargetKl and hintonLoss', () => {
     // log p_t = [0, -1000], log p_s = [-1000, 0]; KL = 1 · (0 + 1000) + e^-1000 · (...) = 1000.
     const kl = tf.tidy(() => softTargetKl(tf.tensor2d([[0, 1000]]), tf.tensor2d([[1000, 0]]), 1));
     close(scalar(kl), 1000, 1e-3);
-    const ls = tf.tidy(() => logSoftmax(tf.tensor2d([[1000, 0]])));
+    const ls = tf.tidy(() => tf.logSoftmax(tf.tensor2d([[1000, 0]])));
     assert.deepEqual(Array.from(ls.dataSync()), [0, -1000]);
     ls.dispose();
   });
@@ -185,7 +186,7 @@ describe('softTargetKl and hintonLoss', () => {
     const t = tf.tensor3d([[[2, 0], [1, 1]]]);
     const y = tf.tensor2d([[1, 0]], [1, 2], 'int32');
     close(scalar(softTargetKl(s, t, 1)), 0.7615942);
-    close(scalar(sparseCrossEntropy(s, y)), 0.4100376);
+    close(scalar(sparseSoftmaxCrossEntropy(y, s)), 0.4100376);
     close(scalar(hintonLoss(s, t, y, { temperature: 1, alpha: 0.5 })), 0.5 * 0.7615942 + 0.5 * 0.4100376);
     tf.dispose([s, t, y]);
   });
@@ -199,7 +200,7 @@ describe('softTargetKl and hintonLoss', () => {
     assert.throws(() => hintonLoss(s, wide, null, { alpha: 1 }), { name: 'RangeError', message: 'student output shape [1, 2] must equal teacher output shape [1, 3]' });
     assert.throws(() => hintonLoss(s, t, null, { alpha: 0.5 }), { name: 'TypeError', message: /labels are required when alpha < 1/ });
     const y = tf.tensor1d([0, 1], 'int32');
-    assert.throws(() => sparseCrossEntropy(s, y), { name: 'RangeError', message: /labels must have one entry per prediction \(1 for logits \[1, 2\]\), got 2/ });
+    assert.throws(() => sparseSoftmaxCrossEntropy(y, s), { name: 'RangeError', message: /labels must have one entry per prediction \(1 for logits \[1, 2\]\), got 2/ });
     tf.dispose([s, t, wide, y]);
   });
 
@@ -208,23 +209,36 @@ describe('softTargetKl and hintonLoss', () => {
     const t = tf.tensor3d([[[2, 0], [1, 1]]]);
     const y = tf.tensor2d([[1, 0]], [1, 2], 'int32');
     const start = tf.memory().numTensors;
-    for (const v of [mseDistillationLoss(s, t), softTargetKl(s, t, 2), sparseCrossEntropy(s, y), hintonLoss(s, t, y), logSoftmax(s)]) v.dispose();
+    for (const v of [mseDistillationLoss(s, t), softTargetKl(s, t, 2), sparseSoftmaxCrossEntropy(y, s), hintonLoss(s, t, y)]) v.dispose();
     assert.equal(tf.memory().numTensors, start);
     tf.dispose([s, t, y]);
   });
 });
 
+/** A classification dataset over the given inputs, labelled by the teacher (validation likewise). */
+function teacherDataset(teacher: tf.LayersModel, x: Float32Array, samples: number, validation?: { x: Float32Array; samples: number }): ClassificationDataset {
+  const split = (xs: Float32Array, n: number): Split => ({ x: xs, y: Float32Array.from(teacherLabels(teacher, xs, n)), size: n });
+  const empty: Split = { x: new Float32Array(0), y: new Float32Array(0), size: 0 };
+  return {
+    task: 'classification', name: 'teacher-labels', timeSteps: STEPS, features: FEATURES, numClasses: CLASSES, classNames: ['a', 'b', 'c'],
+    train: split(x, samples), validation: validation ? split(validation.x, validation.samples) : empty, test: empty, seed: 1, source: 'synthetic',
+  };
+}
+
 describe('distill', () => {
   const N = 48;
   const x = inputs(N, 11);
+  const quiet = { progress: 'none' as const };
 
-  it('brings a smaller student of another cell type closer to the teacher (mse loss, typed-array input)', async () => {
+  it('brings a smaller student of another cell type closer to the teacher (mse loss)', async () => {
     const teacher = classifier('lstm', 8, 100);
     const student = classifier('simpleRNN', 4, 200);
+    const data = teacherDataset(teacher, x, N);
     const gapBefore = referenceGap(student, teacher, x, N);
-    const history = await distill(student, teacher, { x }, { loss: 'mse', numEpochs: 10, batchSize: 16, learningRate: 0.02, seed: 3 });
+    const history = await distill(student, teacher, data, { ...quiet, loss: 'mse', numEpochs: 10, batchSize: 16, learningRate: 0.02, seed: 3 });
     const gapAfter = referenceGap(student, teacher, x, N);
-    assert.equal(history.loss.length, 10);
+    assert.equal(history.epochs.length, 10);
+    assert.equal(history.steps, 30); // 10 epochs of 48 sequences in batches of 16
     assert.ok(gapAfter < 0.5 * gapBefore, `gap before ${gapBefore}, after ${gapAfter}`);
     const reported = await compareWithTeacher(student, teacher, { x });
     close(reported.mse, gapAfter, 1e-4, 'compareWithTeacher mse');
@@ -236,32 +250,42 @@ describe('distill', () => {
     const teacher = classifier('gru', 6, 300);
     const student = classifier('gru', 3, 400);
     const beforeValues = weightValues(teacher);
-    await distill(student, teacher, { x }, { numEpochs: 2, batchSize: 16, learningRate: 0.05 });
+    await distill(student, teacher, teacherDataset(teacher, x, N), { ...quiet, numEpochs: 2, batchSize: 16, learningRate: 0.05 });
     weightValues(teacher).forEach((w, i) => assert.deepEqual(w, beforeValues[i], `teacher weight ${i} changed`));
     teacher.dispose();
     student.dispose();
   });
 
-  it('trains with the hinton loss and reports validation accuracy that matches a recount', async () => {
+  it('trains with the hinton loss through train: callbacks run, and validation reports the task accuracy', async () => {
     const teacher = classifier('lstm', 8, 500);
     const student = classifier('gru', 4, 600);
-    const y = teacherLabels(teacher, x, N);
-    const vx = inputs(20, 12);
-    const vy = teacherLabels(teacher, vx, 20);
-    const xt = tf.tensor3d(x, [N, STEPS, FEATURES]);
+    const data = teacherDataset(teacher, x, N, { x: inputs(20, 12), samples: 20 });
     const seen: number[] = [];
-    const history = await distill(student, teacher, { x: xt, y }, {
-      loss: 'hinton', temperature: 2, alpha: 0.7, numEpochs: 8, batchSize: 16, learningRate: 0.02,
-      validationData: { x: vx, y: vy }, onEpochEnd: (epoch) => { seen.push(epoch); },
+    const history = await distill(student, teacher, data, {
+      ...quiet, loss: 'hinton', temperature: 2, alpha: 0.7, numEpochs: 8, batchSize: 16, learningRate: 0.02,
+      callbacks: [{ onEpochEnd: (logs) => void seen.push(logs.epoch) }],
     });
     assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7]);
-    assert.ok(history.loss[7] < history.loss[0], `loss ${history.loss}`);
-    assert.equal(history.valLoss?.length, 8);
-    const predicted = tf.tidy(() => (student.predict(tf.tensor3d(vx, [20, STEPS, FEATURES])) as tf.Tensor).arraySync() as number[][]);
+    assert.ok(history.epochs[7].loss < history.epochs[0].loss, `loss ${history.epochs.map((e) => e.loss)}`);
+    // The last epoch's validation accuracy is the student's accuracy on the validation labels.
+    const predicted = tf.tidy(() => (student.predict(tf.tensor3d(data.validation.x, [20, STEPS, FEATURES])) as tf.Tensor).arraySync() as number[][]);
     let hits = 0;
-    predicted.forEach((row, i) => { if (row.indexOf(Math.max(...row)) === vy[i]) hits++; });
-    close((history.valAccuracy as number[])[7], hits / 20, 1e-9, 'valAccuracy');
-    xt.dispose();
+    predicted.forEach((row, i) => { if (row.indexOf(Math.max(...row)) === data.validation.y[i]) hits++; });
+    close(history.epochs[7].valMetric, hits / 20, 1e-9, 'valMetric');
+    close(evaluate(student, data, 'validation').accuracy, hits / 20, 1e-9, 'evaluate');
+    teacher.dispose();
+    student.dispose();
+  });
+
+  it('stops early on the validation split and restores the best student', async () => {
+    const teacher = classifier('lstm', 8, 510);
+    const student = classifier('gru', 4, 610);
+    const data = teacherDataset(teacher, x, N, { x: inputs(20, 13), samples: 20 });
+    const stop = earlyStopping({ patience: 2 });
+    const history = await distill(student, teacher, data, { ...quiet, loss: 'hinton', numEpochs: 40, batchSize: 16, learningRate: 0.05, callbacks: [stop] });
+    assert.equal(stop.bestEpoch, history.bestEpoch);
+    const best = history.epochs[history.bestEpoch as number];
+    close(evaluate(student, data, 'validation').crossEntropy, best.valLoss, 1e-5, 'restored validation loss');
     teacher.dispose();
     student.dispose();
   });
@@ -270,35 +294,45 @@ describe('distill', () => {
     const teacher = classifier('lstm', 6, 700);
     const a = classifier('simpleRNN', 3, 800);
     const b = classifier('simpleRNN', 3, 800);
-    const options = { numEpochs: 2, batchSize: 16, learningRate: 0.01, seed: 9 };
-    const cached = await distill(a, teacher, { x }, { ...options, cacheTeacher: true });
-    const live = await distill(b, teacher, { x }, { ...options, cacheTeacher: false });
-    const auto = await distill(classifier('simpleRNN', 3, 800), teacher, { x }, { ...options, numEpochs: 1 });
+    const data = teacherDataset(teacher, x, N);
+    const options = { ...quiet, numEpochs: 2, batchSize: 16, learningRate: 0.01, seed: 9 };
+    const cached = await distill(a, teacher, data, { ...options, cacheTeacher: true });
+    const live = await distill(b, teacher, data, { ...options, cacheTeacher: false });
+    const autoStudent = classifier('simpleRNN', 3, 800);
+    const auto = await distill(autoStudent, teacher, data, { ...options, numEpochs: 1 });
     assert.equal(cached.teacherCached, true);
     assert.equal(live.teacherCached, false);
     assert.equal(auto.teacherCached, true, 'a few kilobytes of outputs are cached by auto');
     // N · 3 classes · 4 bytes
     assert.equal(cached.teacherOutputBytes, N * CLASSES * 4);
-    cached.loss.forEach((l, i) => close(live.loss[i], l, 1e-5, `epoch ${i}`));
+    cached.epochs.forEach((e, i) => close(live.epochs[i].loss, e.loss, 1e-5, `epoch ${i}`));
     teacher.dispose();
     a.dispose();
     b.dispose();
+    autoStudent.dispose();
   });
 
-  it('distils per-step logits of a language model', async () => {
+  it('distills per-step logits of a language model', async () => {
+    // Counting modulo 5: the next character is the current one plus 1.
     const vocab = 5;
-    const lm = (units: number, seed: number) => tf.sequential({
-      layers: [
-        tf.layers.gru({ units, inputShape: [STEPS, FEATURES], returnSequences: true, recurrentActivation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed }), recurrentInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
-        tf.layers.timeDistributed({ layer: tf.layers.dense({ units: vocab, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) }) }),
-      ],
-    });
-    const teacher = lm(8, 900);
-    const student = lm(3, 1000);
-    const y = tf.tidy(() => Int32Array.from(tf.argMax(teacher.predict(tf.tensor3d(x, [N, STEPS, FEATURES])) as tf.Tensor, -1).dataSync()));
-    assert.equal(y.length, N * STEPS);
-    const history = await distill(student, teacher, { x, y }, { loss: 'hinton', temperature: 2, alpha: 0.5, numEpochs: 6, batchSize: 16, learningRate: 0.03 });
-    assert.ok(history.loss[5] < history.loss[0], `loss ${history.loss}`);
+    const rng = createRng(21);
+    const lmSplit = (n: number): Split => {
+      const xs = new Float32Array(n * STEPS);
+      const ys = new Float32Array(n * STEPS);
+      for (let i = 0; i < n; i++) {
+        let c = rng.int(vocab);
+        for (let t = 0; t < STEPS; t++) { xs[i * STEPS + t] = c; c = (c + 1) % vocab; ys[i * STEPS + t] = c; }
+      }
+      return { x: xs, y: ys, size: n };
+    };
+    const data: LanguageModelDataset = {
+      task: 'language-model', name: 'counting', timeSteps: STEPS, features: 1, vocab: ['a', 'b', 'c', 'd', 'e'], vocabSize: vocab, unigramCrossEntropy: Math.log(vocab),
+      train: lmSplit(N), validation: lmSplit(8), test: lmSplit(8), seed: 1, source: 'synthetic',
+    };
+    const teacher = buildModelFor(data, { cell: 'GRU', units: 8, seed: 900 });
+    const student = buildModelFor(data, { cell: 'GRU', units: 3, seed: 1000 });
+    const history = await distill(student, teacher, data, { ...quiet, loss: 'hinton', temperature: 2, alpha: 0.5, numEpochs: 6, batchSize: 16, learningRate: 0.03 });
+    assert.ok(history.epochs[5].loss < history.epochs[0].loss, `loss ${history.epochs.map((e) => e.loss)}`);
     teacher.dispose();
     student.dispose();
   });
@@ -307,27 +341,28 @@ describe('distill', () => {
     const teacher = classifier('lstm', 4, 1100, 3);
     const student = classifier('lstm', 4, 1200, 4);
     const beforeValues = weightValues(student);
-    await assert.rejects(distill(student, teacher, { x }), {
+    const data = teacherDataset(teacher, x, N);
+    await assert.rejects(distill(student, teacher, data), {
       name: 'RangeError',
-      message: 'student output shape [null, 4] must equal teacher output shape [null, 3]',
+      message: "model output shape must be [null, 3] for dataset 'teacher-labels', got [null, 4]",
     });
     weightValues(student).forEach((w, i) => assert.deepEqual(w, beforeValues[i]));
     teacher.dispose();
     student.dispose();
   });
 
-  it('rejects bad options, missing or out-of-range labels, and a student that is the teacher', async () => {
+  it('rejects bad options and a student that is the teacher, before training', async () => {
     const teacher = classifier('lstm', 4, 1300);
     const student = classifier('simpleRNN', 2, 1400);
-    await assert.rejects(distill(student, teacher, { x }, { numEpochs: 0 }), { name: 'RangeError', message: 'numEpochs must be a positive integer, got 0' });
-    await assert.rejects(distill(student, teacher, { x }, { batchSize: 2.5 }), { name: 'RangeError', message: 'batchSize must be a positive integer, got 2.5' });
-    await assert.rejects(distill(student, teacher, { x }, { temperature: -1 }), { name: 'RangeError', message: 'temperature must be a finite number > 0, got -1' });
-    await assert.rejects(distill(student, teacher, { x }, { loss: 'kl' as 'mse' }), { name: 'RangeError', message: "loss must be 'mse' or 'hinton', got 'kl'" });
-    await assert.rejects(distill(student, teacher, { x }, { loss: 'hinton', alpha: 0.5 }), { name: 'TypeError', message: /data.y \(labels\) is required/ });
-    const bad = new Int32Array(N).fill(3);
-    await assert.rejects(distill(student, teacher, { x, y: bad }, { loss: 'hinton', alpha: 0.5 }), { name: 'RangeError', message: 'data.y must be class indices in [0, 3), got 3 at index 0' });
-    await assert.rejects(distill(student, teacher, { x: x.subarray(1) }), { name: 'RangeError', message: /data.x must hold whole rows of 12 values \(\[4, 3\]\), got 575 values/ });
-    await assert.rejects(distill(teacher, teacher, { x }), { name: 'TypeError', message: 'student and teacher must be different models, got the same model twice' });
+    const data = teacherDataset(teacher, x, N);
+    const beforeValues = weightValues(student);
+    await assert.rejects(distill(student, teacher, data, { numEpochs: 0 }), { name: 'RangeError', message: 'numEpochs must be a positive integer, got 0' });
+    await assert.rejects(distill(student, teacher, data, { batchSize: 2.5 }), { name: 'RangeError', message: 'batchSize must be a positive integer, got 2.5' });
+    await assert.rejects(distill(student, teacher, data, { temperature: -1 }), { name: 'RangeError', message: 'temperature must be a finite number > 0, got -1' });
+    await assert.rejects(distill(student, teacher, data, { loss: 'kl' as 'mse' }), { name: 'RangeError', message: "loss must be 'mse' or 'hinton', got 'kl'" });
+    await assert.rejects(distill(student, teacher, data, { lossFn: () => tf.scalar(0) } as never), { name: 'TypeError', message: 'distill sets lossFn itself, got one in options' });
+    await assert.rejects(distill(teacher, teacher, data), { name: 'TypeError', message: 'student and teacher must be different models, got the same model twice' });
+    weightValues(student).forEach((w, i) => assert.deepEqual(w, beforeValues[i]));
     teacher.dispose();
     student.dispose();
   });
@@ -335,10 +370,10 @@ describe('distill', () => {
   it('leaks no tensors', async () => {
     const teacher = classifier('lstm', 4, 1500);
     const student = classifier('gru', 2, 1600);
-    const y = teacherLabels(teacher, x, N);
+    const data = teacherDataset(teacher, x, N, { x: inputs(16, 14), samples: 16 });
     const start = tf.memory().numTensors;
-    await distill(student, teacher, { x, y }, { loss: 'hinton', numEpochs: 1, batchSize: 16, cacheTeacher: false, validationData: { x, y } });
-    await distill(student, teacher, { x }, { numEpochs: 1, batchSize: 16, cacheTeacher: true });
+    await distill(student, teacher, data, { ...quiet, loss: 'hinton', numEpochs: 1, batchSize: 16, cacheTeacher: false });
+    await distill(student, teacher, data, { ...quiet, numEpochs: 2, batchSize: 16, cacheTeacher: true, callbacks: [earlyStopping({ patience: 1 })] });
     await compareWithTeacher(student, teacher, { x });
     assert.equal(tf.memory().numTensors, start);
     teacher.dispose();

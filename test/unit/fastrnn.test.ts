@@ -9,6 +9,7 @@ import { buildClassifier, buildForecaster, buildLanguageModel } from '../../src/
 import { l1Unstructured, pruneUnitsByScore } from '../../src/pruning';
 import { createQatState } from '../../src/quantization';
 import { ensureSegmentSumKernel, train } from '../../src/training';
+import type { TrainingCallback } from '../../src/training';
 import { createRng } from '../../src/utils';
 
 const TOLERANCE = 1e-5;
@@ -278,12 +279,12 @@ describe('training with fastRecurrence', () => {
     await initBackend();
   });
 
-  async function trainTwice(cell: (typeof CELLS)[number], prepare: (m: tf.LayersModel) => { onBatchEnd?: () => void; finish?: () => void }): Promise<{ fast: Float32Array[]; stock: Float32Array[] }> {
+  async function trainTwice(cell: (typeof CELLS)[number], prepare: (m: tf.LayersModel) => { callbacks?: TrainingCallback[]; finish?: () => void }): Promise<{ fast: Float32Array[]; stock: Float32Array[] }> {
     const result: Record<'fast' | 'stock', Float32Array[]> = { fast: [], stock: [] };
     for (const fastRecurrence of [true, false]) {
       const model = buildClassifier({ cell, units: 6, timeSteps: 5, features: 2, numClasses: 2, seed: 9 });
-      const { onBatchEnd, finish } = prepare(model);
-      await train(model, signDataset(), { numEpochs: 2, batchSize: 8, fastRecurrence, progress: 'none', onBatchEnd });
+      const { callbacks, finish } = prepare(model);
+      await train(model, signDataset(), { numEpochs: 2, batchSize: 8, fastRecurrence, progress: 'none', callbacks });
       finish?.();
       result[fastRecurrence ? 'fast' : 'stock'] = model.getWeights().map((t) => t.dataSync() as Float32Array);
       model.dispose();
@@ -309,7 +310,7 @@ describe('training with fastRecurrence', () => {
     const { fast, stock } = await trainTwice('LSTM', (model) => {
       const state = l1Unstructured(model, { amount: 0.5, roles: ['kernel', 'recurrentKernel'] });
       state.applyMasks();
-      return { onBatchEnd: () => state.applyMasks() };
+      return { callbacks: [state] };
     });
     assertClose(fast, stock, 1e-4);
     const kernelZeros = fast[0].filter((v) => v === 0).length;
@@ -319,7 +320,7 @@ describe('training with fastRecurrence', () => {
   it('quantization-aware training (4 bits) ends at the stock weights', async () => {
     const { fast, stock } = await trainTwice('GRU', (model) => {
       const qat = createQatState(model, { bits: 4 });
-      return { onBatchEnd: () => qat.onBatchEnd(), finish: () => qat.export() };
+      return { callbacks: [qat], finish: () => qat.export() };
     });
     assertClose(fast, stock, 1e-4);
   });

@@ -7,7 +7,7 @@ import {
   ConstantSparsity,
   createPruningState,
   globalUnstructured,
-  gradualPruningHook,
+  gradualPruning,
   isPruned,
   l1Unstructured,
   measureSparsity,
@@ -175,7 +175,7 @@ describe('PruningState: masks compose and survive training', () => {
     const stepped = kernelOf(m, 'd');
     // The gradient revives pruned weights: without the hook they are no longer 0.
     assert.ok(pruned.some((i) => stepped[i] !== 0));
-    state.maskHook()(1);
+    state.onBatchEnd();
     const after = kernelOf(m, 'd');
     for (const i of pruned) assert.ok(Object.is(after[i], 0), `index ${i}: ${after[i]}`);
     for (let i = 0; i < after.length; i++) if (!pruned.includes(i)) assert.equal(after[i], stepped[i]);
@@ -185,16 +185,15 @@ describe('PruningState: masks compose and survive training', () => {
     m.dispose();
   });
 
-  it('keeps a SimpleRNN recurrent kernel pruned through model.fit with the hook in onBatchEnd', async () => {
+  it('keeps a SimpleRNN recurrent kernel pruned through model.fit with the state as its onBatchEnd', async () => {
     const m = tf.sequential();
     m.add(tf.layers.simpleRNN({ units: 3, inputShape: [4, 2], name: 'rnn', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 6 }) }));
     m.add(tf.layers.dense({ units: 1, name: 'out', kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) }));
     m.compile({ optimizer: tf.train.sgd(0.5), loss: 'meanSquaredError' });
     const state = l1Unstructured(m, { amount: 4, layers: ['rnn'], roles: ['recurrentKernel'] });
-    const hook = state.maskHook();
     const x = tf.randomUniform([8, 4, 2], -1, 1, 'float32', 8);
     const y = tf.randomUniform([8, 1], -1, 1, 'float32', 9);
-    await m.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, callbacks: { onBatchEnd: async (batch) => hook(batch) } });
+    await m.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, callbacks: { onBatchEnd: async () => state.onBatchEnd() } });
     const rk = Array.from(m.getLayer('rnn').getWeights()[1].dataSync());
     assert.equal(rk.filter((v) => v === 0).length, 4);
     removePruning(state);
@@ -286,12 +285,13 @@ describe('schedules', () => {
   });
 });
 
-describe('gradualPruningHook', () => {
+describe('gradualPruning', () => {
   it('reaches round(s_t * n) zeros at pruning steps and re-zeroes between them', () => {
     const m = tf.sequential();
     m.add(tf.layers.dense({ units: 5, inputShape: [8], name: 'd', kernelInitializer: tf.initializers.glorotUniform({ seed: 21 }) }));
     const schedule = new PolynomialDecay({ initialSparsity: 0, finalSparsity: 0.8, beginStep: 0, endStep: 100, frequency: 25 });
-    const hook = gradualPruningHook(m, schedule);
+    const pruning = gradualPruning(m, schedule);
+    const run = {} as never; // the callback reads only the step from its logs
     const zeros = (): number => kernelOf(m, 'd').filter((v) => v === 0).length;
     // n = 40. Step 25: 0.4625 * 40 = 18.5 -> 18 (half to even); 50: 0.7 * 40 = 28; 75: (0.8 - 0.8/64) * 40 = 31.5 -> 32; 100: 32.
     const expected: Record<number, number> = { 0: 0, 25: 18, 50: 28, 75: 32, 100: 32 };
@@ -302,19 +302,20 @@ describe('gradualPruningHook', () => {
         const v = m.getLayer('d').weights[0];
         v.write(tf.add(v.read(), 0.001));
       });
-      hook(step);
+      pruning.onBatchEnd!({ epoch: 0, batch: step, step, loss: 0, size: 1 }, run);
       if (step in expected) last = expected[step];
       assert.equal(zeros(), last, `step ${step}`);
     }
-    assert.equal(hook.state.sparsityReport().total.pruned, 32);
-    removePruning(hook.state);
+    assert.equal(pruning.state.sparsityReport().total.pruned, 32);
+    assert.deepEqual(pruning.events.map((e) => e.step), [0, 25, 50, 75, 100]);
+    removePruning(pruning.state);
     m.dispose();
   });
 
   it('rejects a bad schedule or selection when created', () => {
     const m = denseModel([{ name: 'd', kernel: [[1, 2]] }]);
-    assert.throws(() => gradualPruningHook(m, {} as ConstantSparsity), { name: 'TypeError', message: /schedule must have sparsityAt/ });
-    assert.throws(() => gradualPruningHook(m, new ConstantSparsity({ targetSparsity: 0.5, beginStep: 0 }), { roles: ['gate' as 'kernel'] }), { name: 'RangeError' });
+    assert.throws(() => gradualPruning(m, {} as ConstantSparsity), { name: 'TypeError', message: /schedule must have sparsityAt/ });
+    assert.throws(() => gradualPruning(m, new ConstantSparsity({ targetSparsity: 0.5, beginStep: 0 }), { roles: ['gate' as 'kernel'] }), { name: 'RangeError' });
     assert.equal(isPruned(m), false);
     m.dispose();
   });
@@ -328,7 +329,7 @@ describe('pruning: tensor memory', () => {
     l1Unstructured(m, { amount: 0.5, scope: 'global' });
     assert.equal(tf.memory().numTensors, start + 2); // masks of a/kernel and b/kernel
     state.applyMasks();
-    state.maskHook()(0);
+    state.onBatchEnd();
     measureSparsity(m);
     state.sparsityReport();
     assert.equal(tf.memory().numTensors, start + 2);
@@ -339,12 +340,14 @@ describe('pruning: tensor memory', () => {
     m.dispose();
   });
 
-  it('a gradual hook run and createPruningState leak nothing once pruning is removed', () => {
+  it('a gradual pruning run and createPruningState leak nothing once pruning is removed', () => {
     const m = denseModel([{ name: 'd', kernel: [[1, 2, 3, 4]] }]);
     const start = tf.memory().numTensors;
-    const hook = gradualPruningHook(m, new ConstantSparsity({ targetSparsity: 0.5, beginStep: 0, frequency: 2 }));
-    for (let step = 0; step < 6; step++) hook(step);
-    assert.equal(createPruningState(m), hook.state);
+    const pruning = gradualPruning(m, new ConstantSparsity({ targetSparsity: 0.5, beginStep: 0, frequency: 2 }));
+    for (let step = 0; step < 6; step++) pruning.onBatchEnd!({ epoch: 0, batch: step, step, loss: 0, size: 1 }, {} as never);
+    assert.equal(createPruningState(m), pruning.state);
+    // Steps 0, 2 and 4 prune (frequency 2), each to 50%: the events record target and result.
+    assert.deepEqual(pruning.events.map((e) => [e.step, e.target, e.measured]), [[0, 0.5, 0.5], [2, 0.5, 0.5], [4, 0.5, 0.5]]);
     removePruning(m);
     assert.equal(tf.memory().numTensors, start);
     m.dispose();

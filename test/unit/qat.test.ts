@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend';
 import { createRng } from '../../src/utils';
-import { createQatState, quantizeModel, quantizeTensor, trainQat } from '../../src/quantization';
+import { createQatState, quantizeModel, quantizeTensor } from '../../src/quantization';
+import type { ClassificationDataset, Split } from '../../src/data/types';
+import { buildClassifier } from '../../src/models';
+import { earlyStopping, evaluate, sparseSoftmaxCrossEntropy, train } from '../../src/training';
 
 const f = Math.fround;
 
@@ -188,81 +191,89 @@ describe('createQatState', () => {
   });
 });
 
-describe('trainQat', () => {
-  it('rejects bad arguments before touching the model', async () => {
-    const m = buildModel('simpleRNN');
-    const original = m.weights.map(values);
-    const { x, y } = batch(6);
-    await assert.rejects(trainQat(m, x, y, { numEpochs: 0 }), /^RangeError: numEpochs must be a positive integer, got 0$/);
-    await assert.rejects(trainQat(m, x, y, { bits: 17 }), /bits must be an integer in \[2, 16\], got 17/);
-    await assert.rejects(trainQat(m, x, y, { lossFn: 'hinge' as never }), /lossFn must be a function or one of .*, got 'hinge'/);
-    await assert.rejects(trainQat(m, x, tf.zeros([3, 1]), {}), /xs and ys must hold the same number of samples, got 4 and 3/);
-    assert.deepEqual(m.weights.map(values), original);
-    tf.dispose([x, y]);
-    m.dispose();
-  });
+/** Label 1 when sum_t (x1 - 0.6 x2 + 0.3 x3 + 0.15 x4) > 0, 8 steps of 4 features x ~ N(0, 1). */
+const T = 8;
+const C = [1, -0.6, 0.3, 0.15];
+function weightedSignSplit(n: number, seed: number): Split {
+  const rng = createRng(seed);
+  const x = new Float32Array(n * T * C.length);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let t = 0; t < T; t++) {
+      C.forEach((c, k) => {
+        const v = rng.normal();
+        x[(i * T + t) * C.length + k] = v;
+        sum += c * v;
+      });
+    }
+    y[i] = sum > 0 ? 1 : 0;
+  }
+  return { x, y, size: n };
+}
 
-  it('is reproducible from its seed and leaks no tensors', async () => {
-    const { x, y } = batch(7, 12);
+function weightedSign(trainSize: number, testSize = 512): ClassificationDataset {
+  return {
+    task: 'classification', name: 'weighted-sign', timeSteps: T, features: C.length, numClasses: 2, classNames: ['neg', 'pos'],
+    train: weightedSignSplit(trainSize, 1), validation: weightedSignSplit(128, 3), test: weightedSignSplit(testSize, 2), seed: 1, source: 'synthetic',
+  };
+}
+
+describe('QAT as a callback of train', () => {
+  it('is reproducible from its seed and leaks no tensors, early stopping included', async () => {
+    const data = weightedSign(64, 32);
     const run = async () => {
-      const m = buildModel('gru', { seed: 9 });
+      const m = buildClassifier({ cell: 'GRU', units: 3, timeSteps: T, features: C.length, numClasses: 2, seed: 9 });
       const count = tf.memory().numTensors;
-      const { losses } = await trainQat(m, x, y, { bits: 4, numEpochs: 2, batchSize: 5, learningRate: 0.01, seed: 3 });
+      const qat = createQatState(m, { bits: 4 });
+      const history = await train(m, data, { numEpochs: 3, batchSize: 16, learningRate: 0.01, seed: 3, progress: 'none', callbacks: [qat, earlyStopping({ patience: 1 })] });
+      qat.export();
       assert.equal(tf.memory().numTensors, count);
       const w = m.weights.map(values);
       m.dispose();
-      return { losses, w };
+      return { losses: history.epochs.map((e) => e.loss), w };
     };
     const a = await run();
     const b = await run();
     assert.deepEqual(a, b);
-    assert.equal(a.losses.length, 2);
-    tf.dispose([x, y]);
   });
 
-  it('recovers accuracy lost by post-training quantization at 4 bits (sign of a weighted sum)', async () => {
-    // Task: 8 steps of 4 features x ~ N(0, 1); label 1 when sum_t (x1 - 0.6 x2 + 0.3 x3 + 0.15 x4) > 0.
-    // The small coefficients need fine input weights, which a 4-bit per-tensor grid rounds away.
-    const T = 8;
-    const C = [1, -0.6, 0.3, 0.15];
-    const data = (n: number, seed: number) => {
-      const rng = createRng(seed);
-      const x = new Float32Array(n * T * C.length);
-      const y = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        let sum = 0;
-        for (let t = 0; t < T; t++) {
-          C.forEach((c, k) => {
-            const v = rng.normal();
-            x[(i * T + t) * C.length + k] = v;
-            sum += c * v;
-          });
-        }
-        y[i] = sum > 0 ? 1 : 0;
-      }
-      return { x: tf.tensor3d(x, [n, T, C.length]), y: tf.tensor2d(y, [n, 1]) };
-    };
-    const accuracy = (model: tf.LayersModel, d: { x: tf.Tensor; y: tf.Tensor }) =>
-      tf.tidy(() => tf.mean(tf.equal(tf.greater(model.predict(d.x) as tf.Tensor, 0.5), tf.greater(d.y, 0.5))).dataSync()[0]);
-    const train = data(512, 1);
-    const test = data(512, 2);
-    const init = (s: number) => tf.initializers.glorotUniform({ seed: s });
-    const m = tf.sequential();
-    m.add(tf.layers.lstm({ units: 8, inputShape: [T, C.length], recurrentActivation: 'sigmoid', kernelInitializer: init(42), recurrentInitializer: init(43) }));
-    m.add(tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: init(44) }));
-    m.compile({ optimizer: tf.train.adam(0.02), loss: 'binaryCrossentropy' });
-    await m.fit(train.x, train.y, { epochs: 20, batchSize: 32, shuffle: false, verbose: 0 });
-    const floatAcc = accuracy(m, test);
+  it('early stopping restores the shadows with the weights: the model ends on the best epoch\'s quantized weights', async () => {
+    // Gradient ascent makes the validation loss rise, so epoch 0 is best and patience 1 stops after
+    // epoch 1. The weights must be epoch 0's fake-quantized values, and exporting must give them back
+    // (a fixed point: the shadows were restored to epoch 0 too).
+    const data = weightedSign(64, 32);
+    const m = buildClassifier({ cell: 'LSTM', units: 3, timeSteps: T, features: C.length, numClasses: 2, seed: 4 });
+    const qat = createQatState(m, { bits: 4 });
+    const perEpoch: Float32Array[][] = [];
+    await train(m, data, {
+      numEpochs: 5, batchSize: 16, learningRate: 0.05, progress: 'none',
+      lossFn: (yTrue, yPred) => tf.neg(sparseSoftmaxCrossEntropy(yTrue, yPred)) as tf.Scalar,
+      callbacks: [qat, { onEpochEnd: () => void perEpoch.push(m.weights.map(values)) }, earlyStopping({ patience: 1 })],
+    });
+    assert.equal(perEpoch.length, 2);
+    assert.deepEqual(m.weights.map(values), perEpoch[0]);
+    qat.export();
+    assert.deepEqual(m.weights.map(values), perEpoch[0]);
+    m.dispose();
+  });
 
-    const { model: ptq } = quantizeModel(m, { bits: 4 });
-    const ptqAcc = accuracy(ptq, test);
+  it('recovers accuracy lost by post-training quantization at 3 bits (sign of a weighted sum)', async () => {
+    // The small coefficients need fine input weights, which a 3-bit per-tensor grid rounds away.
+    const data = weightedSign(512);
+    const m = buildClassifier({ cell: 'LSTM', units: 8, timeSteps: T, features: C.length, numClasses: 2, seed: 42 });
+    await train(m, data, { numEpochs: 20, batchSize: 32, learningRate: 0.02, seed: 1, progress: 'none' });
+    const floatAcc = evaluate(m, data, 'test').accuracy;
+    const { model: ptq } = quantizeModel(m, { bits: 3, granularity: 'per-tensor' });
+    const ptqAcc = evaluate(ptq, data, 'test').accuracy;
     ptq.dispose();
-    await trainQat(m, train.x, train.y, { bits: 4, numEpochs: 5, batchSize: 32, learningRate: 0.01, lossFn: 'binaryCrossentropy', seed: 42 });
-    const qatAcc = accuracy(m, test);
-    console.log(`float ${floatAcc.toFixed(3)}, 4-bit PTQ ${ptqAcc.toFixed(3)}, 4-bit QAT ${qatAcc.toFixed(3)}`);
+    const qat = createQatState(m, { bits: 3, granularity: 'per-tensor' });
+    await train(m, data, { numEpochs: 5, batchSize: 32, learningRate: 0.003, seed: 42, progress: 'none', callbacks: [qat] });
+    qat.export();
+    const qatAcc = evaluate(m, data, 'test').accuracy;
+    console.log(`float ${floatAcc.toFixed(3)}, 3-bit PTQ ${ptqAcc.toFixed(3)}, 3-bit QAT ${qatAcc.toFixed(3)}`);
     assert.ok(floatAcc > 0.85, `float model must learn the task, got ${floatAcc}`);
     assert.ok(qatAcc > ptqAcc, `QAT ${qatAcc} must beat PTQ ${ptqAcc}`);
-    tf.dispose([train.x, train.y, test.x, test.y]);
     m.dispose();
   });
 });

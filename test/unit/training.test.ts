@@ -14,11 +14,13 @@ import {
   evaluate,
   formatEpochLine,
   makeBatch,
+  earlyStopping,
   sparseSoftmaxCrossEntropy,
   train,
   trainOrLoad,
 } from '../../src/training';
-import type { BatchLogs, ProgressInfo } from '../../src/training';
+import type { BatchLogs, ProgressInfo, TrainingCallback } from '../../src/training';
+import { pruneToSparsity, selectWeights } from '../../src/pruning';
 import { createRng, deriveSeed, permutation } from '../../src/utils';
 
 const TOLERANCE = 1e-5;
@@ -132,33 +134,47 @@ describe('train', () => {
     }
   });
 
-  it('calls onBatchEnd after every step and onEpochEnd after every epoch, visiting each sequence once per epoch in the seeded order', async () => {
+  it('calls every callback hook in order (onTrainEnd in reverse), visiting each sequence once per epoch in the seeded order', async () => {
     // 10 sequences in batches of 4: 3 steps per epoch (4, 4, 2), 6 steps in 2 epochs.
     const dataset = signDataset(10);
     const model = buildClassifier({ cell: 'SimpleRNN', units: 2, timeSteps: 4, features: 2, numClasses: 2 });
     const batches: BatchLogs[] = [];
     const stepArgs: number[] = [];
     const epochs: number[] = [];
+    const calls: string[] = [];
     const seen: number[][] = [[], []];
+    const recorder = (name: string): TrainingCallback => ({
+      onTrainBegin: () => void calls.push(`${name}.begin`),
+      onEpochEnd: () => void calls.push(`${name}.epoch`),
+      onTrainEnd: () => void calls.push(`${name}.end`),
+    });
     await train(model, dataset, {
       numEpochs: 2,
       batchSize: 4,
       seed: 9,
       progress: 'none',
-      onBatchEnd: (step, logs) => {
-        stepArgs.push(step);
-        batches.push(logs);
-      },
-      onEpochEnd: (epoch) => {
-        epochs.push(epoch);
-      },
+      callbacks: [
+        recorder('a'),
+        {
+          onBatchEnd: (logs, run) => {
+            stepArgs.push(run.step);
+            batches.push(logs);
+          },
+          onEpochEnd: (logs) => {
+            epochs.push(logs.epoch);
+          },
+        },
+        recorder('b'),
+      ],
       lossFn: (yTrue, yPred, batch) => {
         seen[batch.epoch].push(...batch.indices);
         assert.deepEqual(batch.x.shape, [batch.indices.length, 4, 2]);
         return sparseSoftmaxCrossEntropy(yTrue, yPred);
       },
     });
-    assert.deepEqual(stepArgs, [0, 1, 2, 3, 4, 5]);
+    // run.step counts the steps taken, so it is one ahead of the step index in the logs.
+    assert.deepEqual(stepArgs, [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(calls, ['a.begin', 'b.begin', 'a.epoch', 'b.epoch', 'a.epoch', 'b.epoch', 'b.end', 'a.end']);
     assert.deepEqual(batches.map((b) => [b.epoch, b.batch, b.step, b.size]), [
       [0, 0, 0, 4], [0, 1, 1, 4], [0, 2, 2, 2], [1, 0, 3, 4], [1, 1, 4, 4], [1, 2, 5, 2],
     ]);
@@ -217,23 +233,75 @@ describe('train', () => {
     const dataset = signDataset(16);
     const model = buildClassifier({ cell: 'SimpleRNN', units: 3, timeSteps: 4, features: 2, numClasses: 2 });
     const snapshots: Float32Array[][] = [];
+    const stop = earlyStopping({ patience: 1 });
     const history = await train(model, dataset, {
       numEpochs: 5,
       batchSize: 8,
       learningRate: 0.05,
-      patience: 1,
       progress: 'none',
       lossFn: (yTrue, yPred) => tf.neg(sparseSoftmaxCrossEntropy(yTrue, yPred)) as tf.Scalar,
-      onEpochEnd: () => {
-        snapshots.push(weightsOf(model));
-      },
+      callbacks: [{ onEpochEnd: () => void snapshots.push(weightsOf(model)) }, stop],
     });
     assert.equal(history.epochs.length, 2);
     assert.ok(history.epochs[1].valLoss > history.epochs[0].valLoss);
     assert.equal(history.stoppedEarly, true);
     assert.equal(history.bestEpoch, 0);
+    assert.equal(history.steps, 4); // 2 epochs of 16 sequences in batches of 8
+    assert.equal(stop.bestEpoch, 0);
+    assert.equal(stop.stoppedEpoch, 1);
+    assert.equal(stop.restored, true);
     assert.deepEqual(weightsOf(model), snapshots[0]);
     assert.notDeepEqual(snapshots[1], snapshots[0]);
+    model.dispose();
+  });
+
+  it('early stopping ignores epochs before startFromEpoch and can watch the accuracy instead of the loss', async () => {
+    // The same gradient ascent: the validation loss rises every epoch. From epoch 2 on, epoch 2 is
+    // the first candidate, so patience 1 stops after epoch 3 and restores epoch 2's weights.
+    const dataset = signDataset(16);
+    const model = buildClassifier({ cell: 'SimpleRNN', units: 3, timeSteps: 4, features: 2, numClasses: 2 });
+    const snapshots: Float32Array[][] = [];
+    const stop = earlyStopping({ patience: 1, startFromEpoch: 2 });
+    const history = await train(model, dataset, {
+      numEpochs: 6, batchSize: 8, learningRate: 0.05, progress: 'none',
+      lossFn: (yTrue, yPred) => tf.neg(sparseSoftmaxCrossEntropy(yTrue, yPred)) as tf.Scalar,
+      callbacks: [{ onEpochEnd: () => void snapshots.push(weightsOf(model)) }, stop],
+    });
+    assert.equal(history.epochs.length, 4);
+    assert.equal(stop.bestEpoch, 2);
+    assert.deepEqual(weightsOf(model), snapshots[2]);
+    // monitor 'valMetric' on a classifier maximizes the accuracy: the best epoch is the one with
+    // the highest validation accuracy, the first of them on ties.
+    const model2 = buildClassifier({ cell: 'SimpleRNN', units: 3, timeSteps: 4, features: 2, numClasses: 2 });
+    const byAccuracy = earlyStopping({ patience: 10, monitor: 'valMetric', restoreBestWeights: false });
+    const h2 = await train(model2, dataset, { numEpochs: 4, batchSize: 8, learningRate: 0.05, progress: 'none', callbacks: [byAccuracy] });
+    const accuracies = h2.epochs.map((e) => e.valMetric);
+    assert.equal(byAccuracy.bestEpoch, accuracies.indexOf(Math.max(...accuracies)));
+    assert.equal(byAccuracy.bestValue, Math.max(...accuracies));
+    assert.equal(byAccuracy.restored, false);
+    model.dispose();
+    model2.dispose();
+  });
+
+  it('early stopping keeps pruning masks: the restored weights are still zero where the masks say', async () => {
+    const dataset = signDataset(16);
+    const model = buildClassifier({ cell: 'LSTM', units: 3, timeSteps: 4, features: 2, numClasses: 2 });
+    const state = pruneToSparsity(model, { sparsity: 0.5 });
+    await train(model, dataset, {
+      numEpochs: 5, batchSize: 8, learningRate: 0.05, progress: 'none',
+      lossFn: (yTrue, yPred) => tf.neg(sparseSoftmaxCrossEntropy(yTrue, yPred)) as tf.Scalar,
+      callbacks: [state, earlyStopping({ patience: 1 })],
+    });
+    let violations = 0;
+    let masked = 0;
+    for (const ref of selectWeights(model)) {
+      const mask = state.maskOf(ref);
+      const values = ref.variable.read().dataSync();
+      if (mask) for (let k = 0; k < values.length; k++) if (mask[k] === 0) { masked++; if (values[k] !== 0) violations++; }
+    }
+    assert.ok(masked > 0);
+    assert.equal(violations, 0);
+    state.dispose();
     model.dispose();
   });
 
@@ -244,15 +312,13 @@ describe('train', () => {
       const perEpoch: number[] = [];
       await train(model, dataset, {
         numEpochs: 3, batchSize: 5, clipNorm: 1, progress: 'none',
-        onEpochEnd: () => {
-          perEpoch.push(tf.memory().numTensors);
-        },
+        callbacks: [{ onEpochEnd: () => void perEpoch.push(tf.memory().numTensors) }],
       });
       assert.equal(perEpoch[1], perEpoch[0]);
       assert.equal(perEpoch[2], perEpoch[0]);
       assert.equal(tf.memory().numTensors, start);
       // Early stopping keeps copies of the best weights while training; they are freed at the end.
-      await train(model, dataset, { numEpochs: 3, batchSize: 5, patience: 1, progress: 'none' });
+      await train(model, dataset, { numEpochs: 3, batchSize: 5, progress: 'none', callbacks: [earlyStopping({ patience: 1 })] });
       assert.equal(tf.memory().numTensors, start);
       model.dispose();
     }
@@ -277,9 +343,12 @@ describe('train', () => {
     await assert.rejects(train(model, dataset, { numEpochs: -1 }), { name: 'RangeError', message: 'numEpochs must be a positive integer, got -1' });
     await assert.rejects(train(model, dataset, { learningRate: 0 }), { name: 'RangeError', message: 'learningRate must be a finite number > 0, got 0' });
     await assert.rejects(train(model, dataset, { clipNorm: -5 }), { name: 'RangeError', message: 'clipNorm must be a finite number > 0, got -5' });
-    await assert.rejects(train(model, dataset, { patience: 0 }), { name: 'RangeError', message: 'patience must be a positive integer, got 0' });
+    assert.throws(() => earlyStopping({ patience: 0 }), { name: 'RangeError', message: 'patience must be an integer >= 1, got 0' });
+    assert.throws(() => earlyStopping({ monitor: 'loss' as 'valLoss' }), { name: 'RangeError', message: `monitor must be 'valLoss' or 'valMetric', got "loss"` });
     await assert.rejects(train(model, dataset, { progress: 'loud' as 'auto' }), { name: 'RangeError', message: `progress must be 'auto', 'none' or a function, got "loud"` });
-    await assert.rejects(train(model, dataset, { onBatchEnd: 3 as never }), { name: 'TypeError', message: 'onBatchEnd must be a function, got number' });
+    await assert.rejects(train(model, dataset, { callbacks: [{ onBatchEnd: 3 }] as never }), { name: 'TypeError', message: 'callbacks[0].onBatchEnd must be a function, got number' });
+    await assert.rejects(train(model, dataset, { callbacks: [{}] }), { name: 'TypeError', message: 'callbacks[0] must have at least one of onTrainBegin, onBatchEnd, onEpochEnd, onTrainEnd, got none' });
+    await assert.rejects(train(model, dataset, { callbacks: {} as never }), { name: 'TypeError', message: 'callbacks must be an array of callback objects, got object' });
     const wrongShape = { ...dataset, timeSteps: 5, train: signSplit(8, 1, 5, 2), validation: signSplit(4, 2, 5, 2), test: signSplit(4, 3, 5, 2) };
     await assert.rejects(train(model, wrongShape), { name: 'RangeError', message: "model input shape must be [null, 5, 2] for dataset 'sign', got [null, 4, 2]" });
     const threeClasses = { ...dataset, numClasses: 3 };
@@ -287,7 +356,7 @@ describe('train', () => {
     const truncated = { ...dataset, train: { ...dataset.train, x: dataset.train.x.subarray(1) } };
     await assert.rejects(train(model, truncated), { name: 'RangeError', message: 'dataset.train.x must hold size * 8 = 64 values, got 63' });
     const noValidation = { ...dataset, validation: { x: new Float32Array(0), y: new Float32Array(0), size: 0 } };
-    await assert.rejects(train(model, noValidation, { patience: 2 }), { name: 'RangeError', message: 'patience needs a non-empty validation split, got dataset.validation.size 0' });
+    await assert.rejects(train(model, noValidation, { callbacks: [earlyStopping({ patience: 2 })] }), { name: 'RangeError', message: 'earlyStopping needs a non-empty validation split, got dataset.validation.size 0' });
     const badLabel = { ...dataset, test: { ...dataset.test, y: dataset.test.y.map((v, i) => (i === 3 ? 2 : v)) } };
     await assert.rejects(train(model, badLabel), { name: 'RangeError', message: 'dataset.test.y[3] must be a class index in [0, 2), got 2' });
     assert.deepEqual(weightsOf(model), before);
@@ -480,11 +549,25 @@ describe('trainOrLoad', () => {
     second.model.dispose();
   });
 
-  it('refuses hooks and custom losses, which cannot be part of a cache key', async () => {
+  it('refuses callbacks and custom losses, which cannot be part of a cache key', async () => {
     const dataset = signDataset(8);
-    await assert.rejects(trainOrLoad(dataset, { cell: 'GRU', units: 2 }, { onBatchEnd: () => undefined } as never, { cacheDir }), {
+    await assert.rejects(trainOrLoad(dataset, { cell: 'GRU', units: 2 }, { callbacks: [{ onBatchEnd: () => undefined }] } as never, { cacheDir }), {
       name: 'TypeError',
-      message: /trainOrLoad cannot cache a run with onBatchEnd/,
+      message: /trainOrLoad cannot cache a run with callbacks/,
     });
+  });
+
+  it('takes early stopping as data: part of the key, and applied to the run', async () => {
+    const dataset = signDataset(16);
+    const plain = cacheKey(dataset, { cell: 'GRU', units: 2 }, { numEpochs: 4 });
+    const stopped = cacheKey(dataset, { cell: 'GRU', units: 2 }, { numEpochs: 4, earlyStopping: { patience: 1 } });
+    const stopped2 = cacheKey(dataset, { cell: 'GRU', units: 2 }, { numEpochs: 4, earlyStopping: { patience: 2 } });
+    assert.notEqual(plain.key, stopped.key);
+    assert.notEqual(stopped.key, stopped2.key);
+    const { history, model } = await trainOrLoad(dataset, { cell: 'GRU', units: 2 }, { numEpochs: 4, learningRate: 0.5, earlyStopping: { patience: 1 }, progress: 'none' }, { cacheDir });
+    // Patience 1: training ends one epoch after the best, unless the last epoch is the best.
+    const best = history.bestEpoch as number;
+    assert.equal(history.epochs.length, Math.min(4, best + 2));
+    model.dispose();
   });
 });
