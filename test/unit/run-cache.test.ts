@@ -221,7 +221,6 @@ describe('cachedRun', () => {
       [{ when: new Date(0) }, `config.when ${RULE}, got a Date`],
       [{ schedule: () => 0.5 }, `config.schedule ${RULE}, got a function`],
       [{ 'learning rate': 1n }, `config["learning rate"] ${RULE}, got 1n (a bigint)`],
-      // eslint-disable-next-line no-sparse-arrays
       [{ seeds: [1, , 3] }, `config.seeds[1] ${RULE}, got an empty array slot`],
       [cycle, `config.a.back ${RULE}, got a cycle (a reference to an object that contains it)`],
       [new Map(), `config ${RULE}, got a Map`],
