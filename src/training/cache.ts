@@ -1,10 +1,11 @@
 /**
  * Train once, then load: trained models are kept under `.cache/models` in the standard tfjs
  * format, keyed by everything that decides the weights (dataset identity and sizes, architecture,
- * training settings), so notebooks and benchmarks reuse them across runs.
+ * training settings, and a fingerprint of the code that trains), so notebooks and benchmarks reuse
+ * them across runs.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { SequenceDataset } from '../data/types';
@@ -13,8 +14,10 @@ import { loadModel, MODEL_JSON, saveModel } from '../models/io';
 import type { ModelSpec } from '../models/types';
 import { checkDatasetShapes, checkModelFitsDataset } from './batches';
 import { earlyStopping, resolveEarlyStopping, type EarlyStoppingOptions } from './callbacks';
+import { codeFingerprint, TRAINING_CODE_AREAS } from './code-fingerprint';
 import { resolveTrainSettings } from './options';
 import { autoPrints } from './progress';
+import { projectRoot } from './project-root';
 import { train } from './train';
 import type { History, TrainOptions } from './types';
 
@@ -23,27 +26,6 @@ export const CACHE_FORMAT_VERSION = 1;
 
 /** Environment variable that forces retraining when set to `1`. */
 export const RETRAIN_ENV_VAR = 'RNNC_RETRAIN';
-
-const PACKAGE_NAME = 'rnn-compression-course';
-
-/**
- * The project's root folder: the nearest folder above this file (else above the working
- * directory, for hosts that compile sources elsewhere) whose package.json names this project.
- */
-function projectRoot(): string {
-  for (const start of [__dirname, process.cwd()]) {
-    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-      try {
-        const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string };
-        if (pkg.name === PACKAGE_NAME) return dir;
-      } catch {
-        // no readable package.json here: keep climbing
-      }
-      if (path.dirname(dir) === dir) break;
-    }
-  }
-  return process.cwd();
-}
 
 /** Default cache folder: `<project>/.cache/models`. */
 export const DEFAULT_MODEL_CACHE_DIR = path.join(projectRoot(), '.cache', 'models');
@@ -109,7 +91,16 @@ function sampleHash(values: Float32Array): string {
   return createHash('sha256').update(new Uint8Array(sample.buffer)).digest('hex').slice(0, 16);
 }
 
-function datasetIdentity(dataset: SequenceDataset): Record<string, unknown> {
+/**
+ * What identifies a dataset in a cache key: name, task, seed, shapes, split sizes, output size and
+ * a hash of a sample of its values.
+ *
+ * @example datasetIdentity(mnist).sizes // [50000, 10000, 10000]
+ * @param dataset The dataset (shapes checked by the caller).
+ * @returns A JSON object.
+ * @throws Nothing for a dataset whose shapes were checked.
+ */
+export function datasetIdentity(dataset: SequenceDataset): Record<string, unknown> {
   const sizeOf = { classification: 'numClasses', 'language-model': 'vocabSize', forecasting: 'horizon' } as const;
   const outputKey = sizeOf[dataset.task];
   return {
@@ -133,12 +124,15 @@ function datasetIdentity(dataset: SequenceDataset): Record<string, unknown> {
  * @param trainOptions Training settings (defaults filled in before hashing).
  * @param tag Extra text mixed into the key.
  * @returns `{ key, material }`.
- * @throws TypeError / RangeError for a bad spec or bad options.
+ * @throws TypeError / RangeError for a bad spec or bad options; Error when the project's `src`
+ *   folder, whose code joins the key, cannot be found.
  */
 export function cacheKey(dataset: SequenceDataset, spec: ModelSpec, trainOptions: CacheableTrainOptions = {}, tag = ''): { key: string; material: Record<string, unknown> } {
   const { earlyStopping: stopping, ...rest } = trainOptions;
   const settings = { ...resolveTrainSettings(dataset, rest), earlyStopping: stopping === undefined ? null : resolveEarlyStopping(stopping) };
-  const material = { format: CACHE_FORMAT_VERSION, dataset: datasetIdentity(dataset), spec: resolveSpec(spec, dataset), train: settings, tag };
+  // The code joins the key: a change to training, models or data code trains again.
+  const code = codeFingerprint(TRAINING_CODE_AREAS);
+  const material = { format: CACHE_FORMAT_VERSION, dataset: datasetIdentity(dataset), spec: resolveSpec(spec, dataset), train: settings, tag, code };
   const hash = createHash('sha256').update(canonicalJson(material)).digest('hex').slice(0, 12);
   return { key: `${specKey(spec, dataset)}-${hash}`, material };
 }

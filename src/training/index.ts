@@ -16,3 +16,6 @@ export type { CacheOptions, CacheableTrainOptions, TrainOrLoadResult } from './c
 export { ensureSegmentSumKernel } from './segment-sum-kernel';
 export { earlyStopping, resolveEarlyStopping, checkCallbacks } from './callbacks';
 export type { TrainingCallback, TrainingRun, EarlyStopping, EarlyStoppingOptions, MonitorName } from './callbacks';
+export { cachedRun, cachedModelRun, runCacheKey, RUN_CACHE_FORMAT_VERSION, DEFAULT_RUN_CACHE_DIR } from './run-cache';
+export type { RunCacheOptions, RunKeyParts, CachedRun, CachedModelRun } from './run-cache';
+export { codeFingerprint, TRAINING_CODE_AREAS, PRESENTATION_AREAS } from './code-fingerprint';
