@@ -8,11 +8,11 @@ import { axis, baseLayout } from './layout';
 import { resolveMetric, type MetricSpec } from './metric';
 import { categoricalColor, cellColor, normaliseCell, normaliseTechnique, techniqueColor, techniqueLabel, withAlpha } from './palette';
 import { groupBy, hoverText, stringField, TEXT_HOVER, toRecords } from './records';
-import type { Axis, Figure, Layout, ResultRecord, Trace } from './types';
+import type { Axis, Figure, ResultRecord, Trace } from './types';
 
 /** One setting of one group measured over seeds. */
 export interface SeedRow {
-  /** The line (or, on a categorical axis, the bar cluster) the setting belongs to, e.g. a cell or technique. */
+  /** The series the setting belongs to, e.g. a cell or a technique: one colour and one legend entry. */
   group: string;
   /** The setting: a number (temperature, sparsity) or a category name. */
   x: number | string;
@@ -44,7 +44,9 @@ export interface MetricOverSeedsOptions {
    */
   xLabel?: string;
   /**
-   * x axis type; `auto` is `linear` when every x is a number, else `category`.
+   * x axis type; `auto` is `linear` when every x is a number, else `category`. Categories are
+   * drawn at 0, 1, 2, ... on a linear axis labelled with their names, so that groups can stand
+   * side by side.
    * @default 'auto'
    */
   xType?: 'auto' | 'linear' | 'log' | 'category';
@@ -70,16 +72,19 @@ interface ErrorBar {
   width?: number;
 }
 
-/** A scatter trace with error bars and grouping on a categorical axis. */
+/** A scatter trace with error bars. */
 interface SpreadTrace extends Trace {
   error_y?: ErrorBar;
-  alignmentgroup?: string;
 }
 
-/** The layout with plotly's side-by-side placement of scatter traces on a categorical axis. */
-interface SpreadLayout extends Layout {
-  scattermode?: 'group' | 'overlay';
-}
+/**
+ * Distance between neighbouring groups at one category, in category widths. Groups are placed by
+ * hand rather than with plotly's `scattermode: 'group'`, which pulls the y axis down to 0 and which
+ * older plotly.js renderers (JupyterLab, VS Code) do not know.
+ */
+const GROUP_STEP = 0.2;
+/** The widest spread of groups at one category, in category widths. */
+const GROUP_SPAN = 0.6;
 
 const SPREADS: readonly SeedSpread[] = ['std', 'standardError'];
 const X_TYPES = ['auto', 'linear', 'log', 'category'] as const;
@@ -133,8 +138,9 @@ function colorsFor(groups: readonly string[]): { color: (group: string, index: n
  * Each row is one setting of one group: `{ group, x, values: [one per seed], seeds? }`. Each group
  * gets a trace of its means with error bars (the sample standard deviation by default) and, unless
  * `showSeeds` is false, a trace of its individual seeds as faint markers. On a numeric x axis the
- * means are joined by a line and sorted by x; on a categorical axis the groups stand side by side
- * at each category, in the order the rows give them.
+ * means are joined by a line and sorted by x; with categories (strings, or `xType: 'category'`) the
+ * categories keep the order of the rows and the groups stand side by side at each one, the category
+ * drawn at position 0, 1, 2, ... of a linear axis labelled with its name.
  *
  * @example
  * metricOverSeeds([
@@ -145,7 +151,7 @@ function colorsFor(groups: readonly string[]): { color: (group: string, index: n
  * @param options See {@link MetricOverSeedsOptions}.
  * @returns The figure: one seeds trace per group (drawn underneath), then one mean trace per group, groups in order of first appearance.
  * @throws TypeError when rows are not records, or `group`, `x`, `values` or `seeds` has the wrong type.
- * @throws RangeError when there are no rows, a row has no values or a non-finite one, `seeds` has the wrong length, a (group, x) pair repeats, an option is invalid, or a log axis gets a non-positive or non-numeric x.
+ * @throws RangeError when there are no rows, an x or a value is not finite, a row has no values, `seeds` has the wrong length, a (group, x) pair repeats, an option is invalid, or a log axis gets a non-positive or non-numeric x.
  */
 export function metricOverSeeds(rows: readonly SeedRow[], options: MetricOverSeedsOptions = {}): Figure {
   const { metric = 'accuracy', spread = 'std', xLabel = 'setting', xType = 'auto', showSeeds = true } = options;
@@ -155,47 +161,48 @@ export function metricOverSeeds(rows: readonly SeedRow[], options: MetricOverSee
   if (typeof xLabel !== 'string') throw new TypeError(`xLabel must be a string, got ${typeof xLabel}`);
   if (typeof showSeeds !== 'boolean') throw new TypeError(`showSeeds must be a boolean, got ${JSON.stringify(showSeeds)}`);
   const points = toRecords(rows as unknown as ResultRecord[]).map(readRow);
-  const seen = new Set<string>();
-  points.forEach((p, i) => {
-    const key = JSON.stringify([p.group, p.x]);
-    if (seen.has(key)) throw new RangeError(`rows[${i}] repeats group ${JSON.stringify(p.group)} at x = ${JSON.stringify(p.x)}; put all seeds of a setting in one row`);
-    seen.add(key);
-  });
   const allNumeric = points.every((p) => typeof p.x === 'number');
   const type = xType === 'auto' ? (allNumeric ? 'linear' : 'category') : xType;
   if (type !== 'category' && !allNumeric) throw new RangeError(`xType '${type}' needs every x to be a number, got ${JSON.stringify(points.find((p) => typeof p.x !== 'number')?.x)}`);
   if (type === 'log' && points.some((p) => (p.x as number) <= 0)) throw new RangeError(`xType 'log' needs every x to be positive, got ${points.find((p) => (p.x as number) <= 0)?.x}`);
   const categorical = type === 'category';
+  const seen = new Set<string>();
+  points.forEach((p, i) => {
+    const key = JSON.stringify([p.group, categorical ? String(p.x) : p.x]);
+    if (seen.has(key)) throw new RangeError(`rows[${i}] repeats group ${JSON.stringify(p.group)} at x = ${JSON.stringify(p.x)}; put all seeds of a setting in one row`);
+    seen.add(key);
+  });
   const spreadName = spread === 'std' ? 'std' : 's.e.';
   const groups = groupBy(points, (p) => p.group);
   const colors = colorsFor([...groups.keys()]);
+  const categories = categorical ? [...new Set(points.map((p) => String(p.x)))] : [];
+  const step = groups.size > 1 ? Math.min(GROUP_STEP, GROUP_SPAN / (groups.size - 1)) : 0;
   const seedTraces: Trace[] = [];
   const meanTraces: Trace[] = [];
   let g = 0;
   for (const [group, members] of groups) {
+    const offset = (g - (groups.size - 1) / 2) * step;
+    const position = (p: Point): number | string => (categorical ? categories.indexOf(String(p.x)) + offset : p.x);
     const sorted = categorical ? members : members.slice().sort((a, b) => (a.x as number) - (b.x as number));
     const color = colors.color(group, g++);
     const name = colors.label(group);
-    // Both traces of a group share an offset group, so that on a categorical axis the seeds sit over their mean.
-    const placement = categorical ? { offsetgroup: group, alignmentgroup: 'seeds' } : {};
     const seedsTrace: SpreadTrace = {
       type: 'scatter',
       mode: 'markers',
       name: `${name} (seeds)`,
-      x: sorted.flatMap((p) => p.values.map(() => p.x)),
+      x: sorted.flatMap((p) => p.values.map(() => position(p))),
       y: sorted.flatMap((p) => p.values),
       text: sorted.flatMap((p) => p.values.map((v, k) => hoverText({ [xLabel]: p.x, [p.seeds ? 'seed' : 'run']: p.seeds ? p.seeds[k] : k + 1, [m.key]: v }))),
       hovertemplate: TEXT_HOVER,
       marker: { color: withAlpha(color, 0.35), size: 6 },
       legendgroup: group,
       showlegend: false,
-      ...placement,
     };
     const meanTrace: SpreadTrace = {
       type: 'scatter',
       mode: categorical ? 'markers' : 'lines+markers',
       name,
-      x: sorted.map((p) => p.x),
+      x: sorted.map(position),
       y: sorted.map((p) => p.mean),
       error_y: { type: 'data', array: sorted.map((p) => (spread === 'std' ? p.std : p.standardError)), visible: true, color, thickness: 1.5, width: 6 },
       text: sorted.map((p) => hoverText({
@@ -209,20 +216,19 @@ export function metricOverSeeds(rows: readonly SeedRow[], options: MetricOverSee
       line: { color, width: 2 },
       marker: { color, size: 9 },
       legendgroup: group,
-      ...placement,
     };
     if (showSeeds) seedTraces.push(seedsTrace);
     meanTraces.push(meanTrace);
   }
-  const xAxis: Axis = axis(xLabel, { type });
-  const layout: SpreadLayout = {
-    ...baseLayout(
-      options.title ?? `${m.label} over seeds (mean ± ${spreadName})`,
-      xAxis,
-      axis(`mean ${m.axisTitle}`, m.tickformat ? { tickformat: m.tickformat } : {}),
-      { legend: { title: { text: 'group' } } },
-    ),
-    ...(categorical ? { scattermode: 'group' as const } : {}),
-  };
+  // Categories sit at 0, 1, 2, ... on a linear axis labelled with their names, so that groups can be offset.
+  const xAxis: Axis = categorical
+    ? axis(xLabel, { type: 'linear', tickvals: categories.map((_, i) => i), ticktext: categories, range: [-0.5, categories.length - 0.5] })
+    : axis(xLabel, { type });
+  const layout = baseLayout(
+    options.title ?? `${m.label} over seeds (mean ± ${spreadName})`,
+    xAxis,
+    axis(`mean ${m.axisTitle}`, m.tickformat ? { tickformat: m.tickformat } : {}),
+    { legend: { title: { text: 'group' } } },
+  );
   return { data: [...seedTraces, ...meanTraces], layout };
 }
