@@ -18,3 +18,4 @@ export * from './plotly-source';
 export * from './html';
 export * from './show';
 export * from './files';
+export * from './seeds';
