@@ -1,3 +1,4 @@
 export * from './config';
 export * from './headlines';
 export * from './table';
+export * from './results';
