@@ -22,7 +22,7 @@ async function runBackend(reported: (string | null)[]): Promise<string | null> {
   const names = [...new Set(reported.filter((b): b is string => !!b))];
   if (names.length > 0) return names.join(', ');
   try {
-    const { initBackend } = await import('../src/backend');
+    const { initBackend } = await import('../src/backend/index');
     return (await initBackend()).name;
   } catch {
     return null;

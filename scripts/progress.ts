@@ -70,6 +70,18 @@ export function formatDuration(seconds: number): string {
 }
 
 /**
+ * The estimate of the time a notebook has left, in words.
+ *
+ * @example etaText({ cells: 4, index: 1, elapsed: 2, done: [3], previous: [3, 10, 5, 1] }) // 'about 0:14 left'
+ * @param progress See {@link CellProgress}.
+ * @returns The text.
+ */
+export function etaText(progress: CellProgress): string {
+  const left = estimateRemaining(progress);
+  return left === undefined ? 'time left not known yet' : `about ${formatDuration(left)} left`;
+}
+
+/**
  * The progress text of a running cell.
  *
  * @example progressText({ cells: 4, index: 1, elapsed: 2, done: [3], previous: [3, 10, 5, 1] }) // 'cell 2/4, 0:02 in cell, about 0:14 left'
@@ -77,9 +89,7 @@ export function formatDuration(seconds: number): string {
  * @returns The text, without the notebook's name.
  */
 export function progressText(progress: CellProgress): string {
-  const left = estimateRemaining(progress);
-  const eta = left === undefined ? 'time left not known yet' : `about ${formatDuration(left)} left`;
-  return `cell ${progress.index + 1}/${progress.cells}, ${formatDuration(progress.elapsed)} in cell, ${eta}`;
+  return `cell ${progress.index + 1}/${progress.cells}, ${formatDuration(progress.elapsed)} in cell, ${etaText(progress)}`;
 }
 
 /** Options of {@link ProgressView}. */
@@ -112,6 +122,7 @@ export class ProgressView {
   private cellStarted = 0;
   private readonly done: number[] = [];
   private status = 'starting the kernel';
+  private readonly started = Date.now();
   private lastLogged = -Infinity;
   private timer: NodeJS.Timeout | undefined;
 
@@ -149,7 +160,10 @@ export class ProgressView {
       this.index = event.index;
       this.cellStarted = Date.now();
       this.status = '';
-      if (!this.tty && Date.now() - this.lastLogged >= this.minGap) this.log();
+      if (!this.tty && Date.now() - this.lastLogged >= this.minGap) {
+        const since = formatDuration((Date.now() - this.started) / 1000);
+        this.log(`cell ${event.index + 1}/${event.cells} starts at ${since}, ${etaText(this.progress())}`);
+      }
     } else if (event.event === 'cell-done') this.done[event.index] = event.seconds;
     else if (event.event === 'saving') this.status = 'writing the notebook and its HTML';
     if (this.tty) this.draw();
@@ -163,20 +177,23 @@ export class ProgressView {
     else this.stream.write(`  ${this.name} ${outcome}\n`);
   }
 
-  private current(): string {
-    if (this.status || this.index < 0) return this.status;
-    return progressText({
+  private progress(): CellProgress {
+    return {
       cells: this.cells,
       index: this.index,
       elapsed: (Date.now() - this.cellStarted) / 1000,
       done: this.done.slice(0, this.index),
       previous: this.previous,
-    });
+    };
+  }
+
+  private current(): string {
+    return this.status || this.index < 0 ? this.status : progressText(this.progress());
   }
 
   private tick(): void {
     if (this.tty) this.draw();
-    else if (this.index >= 0 && !this.status && Date.now() - this.lastLogged >= this.reminder) this.log();
+    else if (this.index >= 0 && !this.status && Date.now() - this.lastLogged >= this.reminder) this.log(this.current());
   }
 
   private draw(): void {
@@ -187,8 +204,8 @@ export class ProgressView {
     this.stream.write(`\r\x1b[K${line}`);
   }
 
-  private log(): void {
+  private log(text: string): void {
     this.lastLogged = Date.now();
-    this.stream.write(`  ${this.name}: ${this.current()}\n`);
+    this.stream.write(`  ${this.name}: ${text}\n`);
   }
 }
