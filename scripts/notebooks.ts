@@ -5,6 +5,8 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import type { Readable } from 'stream';
+import type { ProgressEvent } from './progress';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const PYTHON = process.env.RNNC_PYTHON || '/usr/bin/python3';
@@ -28,38 +30,65 @@ export interface NotebookRun {
   /** stdout and stderr of the runner: on failure, the failing cell's source and stderr. */
   log: string;
   headlines: { label: string; value: number | string; unit?: string }[];
+  /** Seconds each code cell took, in order; shorter than the code cells when a cell failed. */
+  cellSeconds: number[];
 }
 
 /**
  * Executes one notebook and renders it to HTML.
  * @param name Notebook name without extension.
- * @param options `quick` selects quick mode; `outDir` receives notebooks/, html/ and headlines/.
+ * @param options `quick` selects quick mode; `outDir` receives notebooks/, html/, headlines/ and
+ *   results/; `onProgress` receives the cell events of scripts/nb.py as they happen.
  */
-export function runNotebook(name: string, options: { quick: boolean; outDir: string; timeoutSeconds?: number; echo?: boolean }): Promise<NotebookRun> {
-  const { quick, outDir, timeoutSeconds = 1800, echo = false } = options;
+export function runNotebook(
+  name: string,
+  options: { quick: boolean; outDir: string; timeoutSeconds?: number; echo?: boolean; onProgress?: (event: ProgressEvent) => void },
+): Promise<NotebookRun> {
+  const { quick, outDir, timeoutSeconds = 1800, echo = false, onProgress } = options;
   const executed = path.join(outDir, 'notebooks', `${name}.ipynb`);
   const html = path.join(outDir, 'html', `${name}.html`);
   const headlineFile = path.join(outDir, 'headlines', `${name}.json`);
   fs.rmSync(headlineFile, { force: true });
+  fs.rmSync(path.join(outDir, 'results', `${name}.json`), { force: true });
   const env = { ...process.env, RNNC_QUICK: quick ? '1' : '0', RNNC_NOTEBOOK: name, RNNC_OUTPUT_DIR: path.resolve(outDir) };
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(
       PYTHON,
-      [path.join(ROOT, 'scripts', 'nb.py'), path.join(ROOT, 'notebooks', `${name}.ipynb`), executed, '--html', html, '--timeout', String(timeoutSeconds)],
-      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      [path.join(ROOT, 'scripts', 'nb.py'), path.join(ROOT, 'notebooks', `${name}.ipynb`), executed, '--html', html, '--timeout', String(timeoutSeconds), '--progress-fd', '3'],
+      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] },
     );
+    // With a fourth pipe, node types every stdio entry as possibly null; these three are pipes.
+    const stdout = child.stdio[1] as Readable;
+    const stderr = child.stdio[2] as Readable;
+    const progressPipe = child.stdio[3] as Readable;
+    const cellSeconds: number[] = [];
+    let pending = '';
+    progressPipe.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        let event: ProgressEvent;
+        try {
+          event = JSON.parse(line) as ProgressEvent;
+        } catch {
+          continue; // progress is shown for convenience; a garbled line must not fail the run
+        }
+        if (event.event === 'cell-done') cellSeconds[event.index] = event.seconds;
+        onProgress?.(event);
+      }
+    });
     let log = '';
     const take = (chunk: Buffer): void => {
       log += chunk.toString();
       if (echo) process.stdout.write(chunk);
     };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
+    stdout.on('data', take);
+    stderr.on('data', take);
     child.on('error', reject);
     child.on('close', (code) => {
       const headlines = fs.existsSync(headlineFile) ? JSON.parse(fs.readFileSync(headlineFile, 'utf8')) : [];
-      resolve({ name, ok: code === 0, seconds: (Date.now() - started) / 1000, executed, html, log, headlines });
+      resolve({ name, ok: code === 0, seconds: (Date.now() - started) / 1000, executed, html, log, headlines, cellSeconds });
     });
   });
 }
