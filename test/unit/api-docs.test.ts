@@ -8,7 +8,9 @@ import ts from 'typescript';
 // Every exported function must carry a JSDoc summary and an @example (STYLE.md, "Documentation").
 // The TypeScript compiler API reads the exports the way a user's import sees them, so
 // `export * from './area/index'` chains are followed and a name reached twice is checked once.
-// Only binding is needed, not type checking, which keeps this to a few seconds; TypeDoc is not run.
+// Only the exports and their comments are needed, not types: the program skips the default libraries
+// and every package import (src/ re-exports nothing from a package), which takes it from about
+// 950 parsed files and 6 s to about 150 files and under a second. TypeDoc is not run.
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -50,24 +52,31 @@ function missingDocs(decl: ts.Declaration): string[] {
  * @example. An overloaded function passes when any of its declarations is documented, since the
  * JSDoc conventionally sits on the first signature only.
  */
-function undocumentedFunctions(entry: string, options: ts.CompilerOptions): Undocumented[] {
-  const program = ts.createProgram([entry], { ...options, noEmit: true });
+function undocumentedFunctions(entry: string, options: ts.CompilerOptions): { checked: string[]; undocumented: Undocumented[] } {
+  const lean: ts.CompilerOptions = { ...options, noEmit: true, noLib: true, types: [] };
+  const host = ts.createCompilerHost(lean);
+  host.resolveModuleNameLiterals = (literals, containing, _redirect, opts) =>
+    literals.map((l) => (l.text.startsWith('.') ? ts.resolveModuleName(l.text, containing, opts, host) : { resolvedModule: undefined }));
+  const program = ts.createProgram([entry], lean, host);
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(entry);
   if (!source) throw new Error(`cannot read ${entry}`);
   const moduleSymbol = checker.getSymbolAtLocation(source);
   if (!moduleSymbol) throw new Error(`${entry} is not a module`);
+  const checked: string[] = [];
   const found: Undocumented[] = [];
   for (const exported of checker.getExportsOfModule(moduleSymbol)) {
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     const decls = (symbol.declarations ?? []).filter(isFunctionDeclaration);
     if (decls.length === 0) continue;
+    checked.push(exported.name);
     const gaps = decls.map(missingDocs);
     if (gaps.some((g) => g.length === 0)) continue;
     const missing = gaps.reduce((a, b) => (a.length <= b.length ? a : b));
     found.push({ name: exported.name, file: path.relative(ROOT, decls[0].getSourceFile().fileName), missing });
   }
-  return found.sort((a, b) => a.file.localeCompare(b.file) || a.name.localeCompare(b.name));
+  found.sort((a, b) => a.file.localeCompare(b.file) || a.name.localeCompare(b.name));
+  return { checked, undocumented: found };
 }
 
 function describeGaps(list: Undocumented[]): string {
@@ -114,9 +123,10 @@ describe('API documentation', () => {
           '',
         ].join('\n'),
       );
-      const found = undocumentedFunctions(path.join(dir, 'index.ts'), { strict: true, noLib: true, types: [] });
+      const { checked, undocumented } = undocumentedFunctions(path.join(dir, 'index.ts'), { strict: true });
+      assert.deepEqual(checked.sort(), ['addFour', 'addOne', 'addThree', 'addTwo', 'half']);
       assert.deepEqual(
-        found.map((u) => [u.name, u.missing]),
+        undocumented.map((u) => [u.name, u.missing]),
         [
           ['addFour', ['summary']],
           ['addThree', ['summary', '@example']],
@@ -129,7 +139,9 @@ describe('API documentation', () => {
   });
 
   it('every function exported from src/index.ts has a JSDoc summary and an @example', () => {
-    const found = undocumentedFunctions(path.join(ROOT, 'src', 'index.ts'), compilerOptions());
+    const { checked, undocumented: found } = undocumentedFunctions(path.join(ROOT, 'src', 'index.ts'), compilerOptions());
+    // Guards against a walk that silently finds nothing (a broken re-export chain would pass vacuously).
+    for (const name of ['initBackend', 'l1Unstructured']) assert.ok(checked.includes(name), `${name} was not reached from src/index.ts`);
     assert.equal(
       found.length,
       0,
