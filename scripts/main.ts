@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { listNotebooks, runNotebook, writeIndex, ROOT } from './notebooks';
 import type { NotebookRun } from './notebooks';
+import { buildApiReference } from './api-docs.mjs';
 import { ProgressView } from './progress';
 import { gitRevision, mergeResults, readNotebookResults, readPreviousResults } from './results';
 import type { ResultsFile } from './results';
@@ -70,6 +71,14 @@ async function main(): Promise<void> {
     results: mergeResults(readPreviousResults(resultsFile), fresh, listNotebooks()),
   };
   fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2));
+  // The reference is a by-product: a failure to build it is reported, not fatal.
+  let apiLine: string;
+  try {
+    const api = await buildApiReference(path.join(outDir, 'api'));
+    apiLine = `API reference: ${path.relative(ROOT, api.file)} (${api.warnings} TypeDoc warnings; npm run docs lists them)`;
+  } catch (err) {
+    apiLine = `API reference not built: ${(err as Error).message}`;
+  }
   console.log('\nSummary');
   for (const r of runs) {
     const heads = r.headlines.slice(0, 3).map((h) => `${h.label} ${typeof h.value === 'number' ? +h.value.toPrecision(4) : h.value}${h.unit ? ' ' + h.unit : ''}`);
@@ -79,6 +88,7 @@ async function main(): Promise<void> {
   console.log(`\nTotal ${total.toFixed(0)} s. Executed notebooks: ${path.relative(ROOT, path.join(outDir, 'notebooks'))}/`);
   console.log(`HTML (offline, plots included): ${path.relative(ROOT, path.join(outDir, 'html'))}/   index: ${path.relative(ROOT, index)}`);
   console.log(`Numeric results (${results.results.length}): ${path.relative(ROOT, resultsFile)}`);
+  console.log(apiLine);
   if (runs.some((r) => !r.ok)) process.exit(1);
 }
 

@@ -118,7 +118,8 @@ export function writeIndex(runs: NotebookRun[], outDir: string, meta: { quick: b
 <p>Mode: ${meta.quick ? 'quick (small data, few epochs)' : 'full size'}. Generated ${new Date().toISOString()}. Total run time ${total.toFixed(0)} s.</p>
 <table><tr><th>notebook</th><th>status</th><th>run time</th><th>headline numbers</th></tr>
 ${rows}
-</table></body></html>`;
+</table>
+<p>Numbers as data: <a href="results.json">results.json</a>. Library: <a href="api/index.html">API reference</a> (TypeDoc).</p></body></html>`;
   const file = path.join(outDir, 'index.html');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(file, page);
