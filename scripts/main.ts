@@ -60,7 +60,6 @@ async function main(): Promise<void> {
     .map((name) => runs.find((r) => r.name === name) ?? previous.find((r) => r.name === name))
     .filter((r): r is NotebookRun => r !== undefined);
   fs.writeFileSync(recordFile, JSON.stringify(merged.map((r) => ({ ...r, log: r.ok ? '' : r.log })), null, 2));
-  const index = writeIndex(merged, outDir, { quick });
   const resultsFile = path.join(outDir, 'results.json');
   const results: ResultsFile = {
     mode: quick ? 'quick' : 'full',
@@ -79,6 +78,7 @@ async function main(): Promise<void> {
   } catch (err) {
     apiLine = `API reference not built: ${(err as Error).message}`;
   }
+  const index = writeIndex(merged, outDir, { quick });
   console.log('\nSummary');
   for (const r of runs) {
     const heads = r.headlines.slice(0, 3).map((h) => `${h.label} ${typeof h.value === 'number' ? +h.value.toPrecision(4) : h.value}${h.unit ? ' ' + h.unit : ''}`);

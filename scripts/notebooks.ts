@@ -103,6 +103,15 @@ function formatValue(v: number | string): string {
   return Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4);
 }
 
+/** Links to the main job's by-products, only those that exist (the tests build no API reference). */
+function extraLinks(outDir: string): string {
+  const links = [
+    ['results.json', 'numbers as data (results.json)'],
+    ['api/index.html', 'API reference (TypeDoc)'],
+  ].filter(([file]) => fs.existsSync(path.join(outDir, file)));
+  return links.length === 0 ? '' : `<p>${links.map(([file, label]) => `<a href="${file}">${label}</a>`).join(' · ')}</p>\n`;
+}
+
 /** Writes `<outDir>/index.html` linking every rendered notebook with its headline numbers and run time. */
 export function writeIndex(runs: NotebookRun[], outDir: string, meta: { quick: boolean; backend?: string }): string {
   const rows = runs
@@ -119,7 +128,7 @@ export function writeIndex(runs: NotebookRun[], outDir: string, meta: { quick: b
 <table><tr><th>notebook</th><th>status</th><th>run time</th><th>headline numbers</th></tr>
 ${rows}
 </table>
-<p>Numbers as data: <a href="results.json">results.json</a>. Library: <a href="api/index.html">API reference</a> (TypeDoc).</p></body></html>`;
+${extraLinks(outDir)}</body></html>`;
   const file = path.join(outDir, 'index.html');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(file, page);
